@@ -7,6 +7,7 @@ global state: each chunk gets its own child of a ``numpy.random.SeedSequence``.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -45,7 +46,10 @@ class ProcessExecutor:
         self.workers = max(1, int(workers))
 
     def map(self, fn: Callable[[Any], Any], iterable: Iterable[Any]) -> Iterator[Any]:
-        with ProcessPoolExecutor(max_workers=self.workers, initializer=_limit_threads) as pool:
+        # spawn, not fork: numba's threading layer is not fork-safe
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                 initializer=_limit_threads) as pool:
             yield from pool.map(fn, iterable)
 
 
