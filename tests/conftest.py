@@ -32,6 +32,12 @@ def pembrolizumab_pk():
     from immunotwin.model.library.pk import add_two_compartment_pk
 
     model = add_two_compartment_pk(
-        Model(name="pembrolizumab_pk"), "pembrolizumab", cl_l_per_day=0.22, v1_l=3.48,
-        q_l_per_day=0.795, v2_l=4.06, source=Source(citation="Ahamadi 2017 CPT:PSP"))
+        Model(name="pembrolizumab_pk"),
+        "pembrolizumab",
+        cl_l_per_day=0.22,
+        v1_l=3.48,
+        q_l_per_day=0.795,
+        v2_l=4.06,
+        source=Source(citation="Ahamadi 2017 CPT:PSP"),
+    )
     return compile_model(model)

@@ -49,8 +49,11 @@ class SpecError(InputError):
     """A trial, regimen or patient specification fails validation."""
 
 
-class DoseError(SpecError):
-    """A dose or schedule string cannot be parsed or is out of range."""
+class DoseError(SpecError, ValueError):
+    """A dose or schedule string cannot be parsed or is out of range.
+
+    Also a ValueError, so that pydantic reports it with the field's location in a spec.
+    """
 
 
 class CatalogError(ImmunotwinError):

@@ -32,8 +32,13 @@ def test_diverging_patient_is_reported_and_isolated(kuznetsov):
 
 
 def test_max_steps_status(kuznetsov):
-    r = simulate(kuznetsov, kuznetsov.default_initial_state(), kuznetsov.default_parameters(),
-                 np.array([0.0, 1000.0]), max_steps=5)
+    r = simulate(
+        kuznetsov,
+        kuznetsov.default_initial_state(),
+        kuznetsov.default_parameters(),
+        np.array([0.0, 1000.0]),
+        max_steps=5,
+    )
     assert r.status[0] == SolveStatus.MAX_STEPS
 
 
@@ -51,9 +56,14 @@ def test_results_do_not_depend_on_chunking_or_executor(kuznetsov):
 
 def test_progress_reports_every_chunk(kuznetsov):
     seen = []
-    simulate(kuznetsov, kuznetsov.default_initial_state(), _population(kuznetsov, 10),
-             np.array([0.0, 10.0]), chunk_size=4, progress=lambda done, total: seen.append(
-                 (done, total)))
+    simulate(
+        kuznetsov,
+        kuznetsov.default_initial_state(),
+        _population(kuznetsov, 10),
+        np.array([0.0, 10.0]),
+        chunk_size=4,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen == [(4, 10), (8, 10), (10, 10)]
 
 

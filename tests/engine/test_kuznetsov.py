@@ -12,16 +12,25 @@ P = dict(s=1.3e4, p=0.1245, g=2.019e7, m=3.422e-10, d=0.0412, a=0.18, b=2e-9, n=
 
 def kuznetsov_rhs(_t, y):
     e, t = y
-    return [P["s"] + P["p"] * e * t / (P["g"] + t) - P["m"] * e * t - P["d"] * e,
-            P["a"] * t * (1 - P["b"] * t) - P["n"] * e * t]
+    return [
+        P["s"] + P["p"] * e * t / (P["g"] + t) - P["m"] * e * t - P["d"] * e,
+        P["a"] * t * (1 - P["b"] * t) - P["n"] * e * t,
+    ]
 
 
 def test_matches_radau(kuznetsov):
     t_eval = np.linspace(0, 300, 61)
-    ref = solve_ivp(kuznetsov_rhs, (0, 300), [3.2e5, 5e6], method="Radau", rtol=1e-10,
-                    atol=1e-6, t_eval=t_eval)
-    r = simulate(kuznetsov, kuznetsov.default_initial_state(), kuznetsov.default_parameters(),
-                 t_eval, rtol=1e-9, atol=1e-6)
+    ref = solve_ivp(
+        kuznetsov_rhs, (0, 300), [3.2e5, 5e6], method="Radau", rtol=1e-10, atol=1e-6, t_eval=t_eval
+    )
+    r = simulate(
+        kuznetsov,
+        kuznetsov.default_initial_state(),
+        kuznetsov.default_parameters(),
+        t_eval,
+        rtol=1e-9,
+        atol=1e-6,
+    )
     rel = np.abs(r.states[0] - ref.y.T) / np.abs(ref.y.T)
     assert r.status[0] == 0
     assert rel.max() < 1e-6
@@ -29,8 +38,9 @@ def test_matches_radau(kuznetsov):
 
 def test_rhs_matches_published_equations(kuznetsov):
     y = np.array([4.0e5, 3.0e7])
-    np.testing.assert_allclose(kuznetsov.rhs(y, kuznetsov.default_parameters()),
-                               kuznetsov_rhs(0, y), rtol=1e-13)
+    np.testing.assert_allclose(
+        kuznetsov.rhs(y, kuznetsov.default_parameters()), kuznetsov_rhs(0, y), rtol=1e-13
+    )
 
 
 def test_dormancy_and_escape_depend_on_initial_burden(kuznetsov):

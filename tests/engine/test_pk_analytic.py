@@ -9,7 +9,7 @@ from immunotwin.model import Process, State, compile_model
 
 
 def analytic_two_compartment(t, dose_times, dose_mg, cl, v1, q, v2):
-    """Central amount (mg) after IV boluses: superposition of bi-exponentials (Gibaldi & Perrier)."""
+    """Central amount (mg) after IV boluses: sum of bi-exponentials (Gibaldi & Perrier)."""
     k10, k12, k21 = cl / v1, q / v1, q / v2
     s = k10 + k12 + k21
     alpha = (s + np.sqrt(s * s - 4 * k10 * k21)) / 2
@@ -29,8 +29,15 @@ def test_repeated_bolus_matches_analytic(pembrolizumab_pk):
     dose_times = np.arange(0, 8) * 21.0
     events = build_events(1, [(t, EventKind.ADD_TO_STATE, 0, 0, 200.0) for t in dose_times])
     t_eval = np.linspace(0.5, 180.0, 120)
-    r = simulate(cm, cm.default_initial_state(), cm.default_parameters(), t_eval, events,
-                 rtol=1e-10, atol=1e-12)
+    r = simulate(
+        cm,
+        cm.default_initial_state(),
+        cm.default_parameters(),
+        t_eval,
+        events,
+        rtol=1e-10,
+        atol=1e-12,
+    )
     expected = analytic_two_compartment(t_eval, dose_times, 200.0, 0.22, 3.48, 0.795, 4.06)
     rel = np.abs(r.state("pembrolizumab_central")[0] - expected) / expected
     assert r.status[0] == 0
@@ -41,16 +48,29 @@ def test_dose_mass_balance(pembrolizumab_pk):
     """Amount in body + amount eliminated equals the doses given, at every output time."""
     model = pembrolizumab_pk.model.extend(
         states=[State(name="eliminated", unit="mg", description="cumulative amount eliminated")],
-        processes=[Process(name="elimination_tally", rate="pembrolizumab_cl*pembrolizumab_conc",
-                           unit="mg/day", stoichiometry={"eliminated": 1},
-                           description="tally of the elimination flux")],
+        processes=[
+            Process(
+                name="elimination_tally",
+                rate="pembrolizumab_cl*pembrolizumab_conc",
+                unit="mg/day",
+                stoichiometry={"eliminated": 1},
+                description="tally of the elimination flux",
+            )
+        ],
     )
     cm = compile_model(model)
     dose_times = np.arange(0, 10) * 21.0
     events = build_events(1, [(t, EventKind.ADD_TO_STATE, 0, 0, 200.0) for t in dose_times])
     t_eval = np.linspace(0.0, 250.0, 501)
-    r = simulate(cm, cm.default_initial_state(), cm.default_parameters(), t_eval, events,
-                 rtol=1e-8, atol=1e-10)
+    r = simulate(
+        cm,
+        cm.default_initial_state(),
+        cm.default_parameters(),
+        t_eval,
+        events,
+        rtol=1e-8,
+        atol=1e-10,
+    )
     total = r.states[0].sum(axis=1)
     # outputs at a dose time are recorded before that dose (troughs)
     dosed = 200.0 * np.array([np.sum(dose_times < t) for t in t_eval])
@@ -60,10 +80,17 @@ def test_dose_mass_balance(pembrolizumab_pk):
 
 def test_outputs_at_dose_times_are_troughs(pembrolizumab_pk):
     cm = pembrolizumab_pk
-    events = build_events(1, [(0.0, EventKind.ADD_TO_STATE, 0, 0, 200.0),
-                              (21.0, EventKind.ADD_TO_STATE, 0, 0, 200.0)])
-    r = simulate(cm, cm.default_initial_state(), cm.default_parameters(),
-                 np.array([0.0, 21.0, 21.0 + 1e-9]), events, rtol=1e-10)
+    events = build_events(
+        1, [(0.0, EventKind.ADD_TO_STATE, 0, 0, 200.0), (21.0, EventKind.ADD_TO_STATE, 0, 0, 200.0)]
+    )
+    r = simulate(
+        cm,
+        cm.default_initial_state(),
+        cm.default_parameters(),
+        np.array([0.0, 21.0, 21.0 + 1e-9]),
+        events,
+        rtol=1e-10,
+    )
     central = r.state("pembrolizumab_central")[0]
     assert central[0] == 0.0
     assert central[2] - central[1] == np.float64(central[2] - central[1])

@@ -24,9 +24,15 @@ def test_export_is_deterministic():
 
 def test_roundtrip_with_libroadrunner(kuznetsov):
     roadrunner = pytest.importorskip("roadrunner")
-    model = add_two_compartment_pk(kuznetsov_1994(), "pembrolizumab", cl_l_per_day=0.22,
-                                   v1_l=3.48, q_l_per_day=0.795, v2_l=4.06,
-                                   source=Source(citation="Ahamadi 2017 CPT:PSP"))
+    model = add_two_compartment_pk(
+        kuznetsov_1994(),
+        "pembrolizumab",
+        cl_l_per_day=0.22,
+        v1_l=3.48,
+        q_l_per_day=0.795,
+        v2_l=4.06,
+        source=Source(citation="Ahamadi 2017 CPT:PSP"),
+    )
     from immunotwin.model import compile_model
 
     cm = compile_model(model)

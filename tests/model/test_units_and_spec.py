@@ -22,8 +22,15 @@ def _model(rate: str, rate_unit: str = "cell/day", state_unit: str = "cell", **e
             Parameter(name="one_cell", value=1.0, unit="cell", description="one cell", source=SRC),
         ),
         quantities=extra.get("quantities", ()),
-        processes=(Process(name="growth", rate=rate, unit=rate_unit,
-                           stoichiometry={"cells": 1}, description="g"),),
+        processes=(
+            Process(
+                name="growth",
+                rate=rate,
+                unit=rate_unit,
+                stoichiometry={"cells": 1},
+                description="g",
+            ),
+        ),
     )
 
 
@@ -73,17 +80,26 @@ def test_formula_namespace_has_no_builtins():
 
 def test_duplicate_and_reserved_names():
     with pytest.raises(ValueError, match="used twice"):
-        Model(name="m", states=(State(name="a", unit="cell", description=""),),
-              parameters=(Parameter(name="a", value=1, unit="cell", description="", source=SRC),))
+        Model(
+            name="m",
+            states=(State(name="a", unit="cell", description=""),),
+            parameters=(Parameter(name="a", value=1, unit="cell", description="", source=SRC),),
+        )
     with pytest.raises(ValueError, match="reserved"):
         State(name="time", unit="day", description="")
 
 
 def test_unknown_state_in_stoichiometry():
     with pytest.raises(ValueError, match="unknown state"):
-        Model(name="m", states=(State(name="a", unit="cell", description=""),),
-              processes=(Process(name="p", rate="a", unit="cell/day",
-                                 stoichiometry={"b": 1}, description=""),))
+        Model(
+            name="m",
+            states=(State(name="a", unit="cell", description=""),),
+            processes=(
+                Process(
+                    name="p", rate="a", unit="cell/day", stoichiometry={"b": 1}, description=""
+                ),
+            ),
+        )
 
 
 def test_extend_returns_new_model():

@@ -49,8 +49,9 @@ class Events:
         return Events(self.times, self.kinds, self.index, self.index2, self.values[rows])
 
 
-def build_events(n_patients: int, items: list[tuple[float, EventKind, int, int, np.ndarray | float]]
-                 ) -> Events:
+def build_events(
+    n_patients: int, items: list[tuple[float, EventKind, int, int, np.ndarray | float]]
+) -> Events:
     """Events from (time_days, kind, index, index2, value per patient or scalar) tuples.
 
     Stable-sorted by time, so events given at the same time keep their order.

@@ -48,8 +48,9 @@ class ProcessExecutor:
     def map(self, fn: Callable[[Any], Any], iterable: Iterable[Any]) -> Iterator[Any]:
         # spawn, not fork: numba's threading layer is not fork-safe
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                 initializer=_limit_threads) as pool:
+        with ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=_limit_threads
+        ) as pool:
             yield from pool.map(fn, iterable)
 
 

@@ -124,8 +124,9 @@ def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, ste
             ynew[i] += k5[i]
         model_rhs(ynew, p, f)
         for i in range(n):
-            rhs[i] = f[i] + ih * (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i]
-                                  + C65 * k5[i])
+            rhs[i] = f[i] + ih * (
+                C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]
+            )
         model_solve(w, dinv, rhs, k6)
         err = 0.0
         for i in range(n):
@@ -142,7 +143,7 @@ def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, ste
         if err == 0.0:
             factor = 6.0
         else:
-            factor = min(6.0, max(0.2, 0.9 * err ** -0.25))
+            factor = min(6.0, max(0.2, 0.9 * err**-0.25))
         if err <= 1.0:
             t = t1 if clipped else t + h_try
             for i in range(n):
@@ -162,8 +163,23 @@ def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, ste
 
 
 @njit(cache=True, nogil=True)
-def _integrate_patient(y, p, t0, t_eval, ev_time, ev_kind, ev_index, ev_index2, ev_value,
-                       atol, rtol, h0, nonneg, max_steps, out):
+def _integrate_patient(
+    y,
+    p,
+    t0,
+    t_eval,
+    ev_time,
+    ev_kind,
+    ev_index,
+    ev_index2,
+    ev_value,
+    atol,
+    rtol,
+    h0,
+    nonneg,
+    max_steps,
+    out,
+):
     """One patient through all events and outputs; ``out[j]`` = state at ``t_eval[j]``."""
     work = np.empty((10, N_STATES))
     n_out = t_eval.shape[0]
@@ -197,8 +213,9 @@ def _integrate_patient(y, p, t0, t_eval, ev_time, ev_kind, ev_index, ev_index2, 
         t_next = t_eval[j]
         if e < n_ev and ev_time[e] < t_next:
             t_next = ev_time[e]
-        status, h, steps = _integrate_segment(y, p, t, t_next, h, atol, rtol, nonneg, max_steps,
-                                              work, steps)
+        status, h, steps = _integrate_segment(
+            y, p, t, t_next, h, atol, rtol, nonneg, max_steps, work, steps
+        )
         if status != STATUS_OK:
             break
         for i in range(N_STATES):
@@ -213,15 +230,46 @@ def _integrate_patient(y, p, t0, t_eval, ev_time, ev_kind, ev_index, ev_index2, 
 
 
 @njit(cache=True, parallel=True)
-def integrate_batch(y0, params, t0, t_eval, ev_time, ev_kind, ev_index, ev_index2, ev_value,
-                    atol, rtol, h0, nonneg, max_steps, out, status, n_steps):
+def integrate_batch(
+    y0,
+    params,
+    t0,
+    t_eval,
+    ev_time,
+    ev_kind,
+    ev_index,
+    ev_index2,
+    ev_value,
+    atol,
+    rtol,
+    h0,
+    nonneg,
+    max_steps,
+    out,
+    status,
+    n_steps,
+):
     """Integrate every patient (rows of y0/params/ev_value) independently, in parallel."""
     for i in prange(y0.shape[0]):
         y = y0[i].copy()
         p = params[i].copy()
         status[i], n_steps[i] = _integrate_patient(
-            y, p, t0, t_eval, ev_time, ev_kind, ev_index, ev_index2, ev_value[i], atol, rtol,
-            h0, nonneg, max_steps, out[i])
+            y,
+            p,
+            t0,
+            t_eval,
+            ev_time,
+            ev_kind,
+            ev_index,
+            ev_index2,
+            ev_value[i],
+            atol,
+            rtol,
+            h0,
+            nonneg,
+            max_steps,
+            out[i],
+        )
 
 
 @njit(cache=True, parallel=True)

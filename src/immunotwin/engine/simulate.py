@@ -33,11 +33,11 @@ class SolveStatus(IntEnum):
         return {
             0: "Integrated successfully.",
             1: "The maximum number of solver steps was reached. Increase `max_steps` or check "
-               "the patient's parameters for very fast dynamics.",
+            "the patient's parameters for very fast dynamics.",
             2: "A state became infinite or NaN: the model diverged for this patient's "
-               "parameters (for example unbounded growth).",
+            "parameters (for example unbounded growth).",
             3: "The step size fell below 1e-12 days: the dynamics are too stiff or "
-               "discontinuous for this patient's parameters.",
+            "discontinuous for this patient's parameters.",
         }[int(self)]
 
 
@@ -93,9 +93,24 @@ def _run_chunk(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_steps = np.zeros(n, dtype=np.int64)
     ev = chunk.events
     chunk.compiled.kernel.integrate_batch(
-        chunk.y0, chunk.params, chunk.t0, chunk.t_eval, ev.times, ev.kinds, ev.index, ev.index2,
-        chunk.values, chunk.atol, chunk.rtol, chunk.h0, chunk.nonneg, chunk.max_steps,
-        out, status, n_steps)
+        chunk.y0,
+        chunk.params,
+        chunk.t0,
+        chunk.t_eval,
+        ev.times,
+        ev.kinds,
+        ev.index,
+        ev.index2,
+        chunk.values,
+        chunk.atol,
+        chunk.rtol,
+        chunk.h0,
+        chunk.nonneg,
+        chunk.max_steps,
+        out,
+        status,
+        n_steps,
+    )
     return out, status, n_steps
 
 
@@ -104,8 +119,11 @@ def _as_batch(array: np.ndarray, n: int, width: int, name: str) -> np.ndarray:
     if a.ndim == 1:
         a = np.broadcast_to(a, (n, a.shape[0]))
     if a.shape != (n, width):
-        raise SolverError(f"{name} has shape {a.shape}, expected ({n}, {width})",
-                          source="simulate()", fix=f"pass one row of {width} values per patient")
+        raise SolverError(
+            f"{name} has shape {a.shape}, expected ({n}, {width})",
+            source="simulate()",
+            fix=f"pass one row of {width} values per patient",
+        )
     return np.ascontiguousarray(a)
 
 
@@ -139,20 +157,25 @@ def simulate(
     """
     t_eval = np.ascontiguousarray(t_eval, dtype=np.float64)
     if t_eval.ndim != 1 or t_eval.size == 0 or np.any(np.diff(t_eval) < 0) or t_eval[0] < t0:
-        raise SolverError("t_eval must be a non-empty increasing 1-D array with t_eval[0] >= t0",
-                          source="simulate()")
+        raise SolverError(
+            "t_eval must be a non-empty increasing 1-D array with t_eval[0] >= t0",
+            source="simulate()",
+        )
     if not (0 < rtol < 1):
         raise SolverError(f"rtol={rtol} must lie in (0, 1)", source="simulate()")
     params_arr = np.asarray(params, dtype=np.float64)
     y0_arr = np.asarray(y0, dtype=np.float64)
-    n = max(params_arr.shape[0] if params_arr.ndim == 2 else 1,
-            y0_arr.shape[0] if y0_arr.ndim == 2 else 1)
+    n = max(
+        params_arr.shape[0] if params_arr.ndim == 2 else 1,
+        y0_arr.shape[0] if y0_arr.ndim == 2 else 1,
+    )
     y0_arr = _as_batch(y0_arr, n, compiled.n_states, "y0")
     params_arr = _as_batch(params_arr, n, compiled.n_params, "params")
     events = events if events is not None else Events.empty(n)
     if events.n_patients != n:
-        raise SolverError(f"events are given for {events.n_patients} patients, not {n}",
-                          source="simulate()")
+        raise SolverError(
+            f"events are given for {events.n_patients} patients, not {n}", source="simulate()"
+        )
     if atol is None:
         atol_arr = np.array([s.abs_tol or 1e-9 for s in compiled.model.states])
     else:
@@ -161,9 +184,20 @@ def simulate(
 
     starts = list(range(0, n, max(1, chunk_size)))
     chunks = [
-        _Chunk(compiled, y0_arr[s:s + chunk_size], params_arr[s:s + chunk_size],
-               np.ascontiguousarray(events.values[s:s + chunk_size]), events, float(t0), t_eval,
-               atol_arr, float(rtol), float(h0), nonneg, int(max_steps))
+        _Chunk(
+            compiled,
+            y0_arr[s : s + chunk_size],
+            params_arr[s : s + chunk_size],
+            np.ascontiguousarray(events.values[s : s + chunk_size]),
+            events,
+            float(t0),
+            t_eval,
+            atol_arr,
+            float(rtol),
+            float(h0),
+            nonneg,
+            int(max_steps),
+        )
         for s in starts
     ]
     executor = executor or SerialExecutor()
@@ -173,9 +207,10 @@ def simulate(
     done = 0
     for s, (o, st, ns) in zip(starts, executor.map(_run_chunk, chunks), strict=True):
         m = o.shape[0]
-        out[s:s + m], status[s:s + m], n_steps[s:s + m] = o, st, ns
+        out[s : s + m], status[s : s + m], n_steps[s : s + m] = o, st, ns
         done += m
         if progress is not None:
             progress(done, n)
-    return SimulationResult(t=t_eval, states=out, status=status, n_steps=n_steps,
-                            state_names=compiled.model.state_names)
+    return SimulationResult(
+        t=t_eval, states=out, status=status, n_steps=n_steps, state_names=compiled.model.state_names
+    )

@@ -51,8 +51,9 @@ class _Printer(PythonCodePrinter):
         return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
 
 
-def _emit_function(name: str, args: str, target: str, exprs: list[tuple[str, sympy.Expr]],
-                   sym: SymbolicModel) -> list[str]:
+def _emit_function(
+    name: str, args: str, target: str, exprs: list[tuple[str, sympy.Expr]], sym: SymbolicModel
+) -> list[str]:
     """A function assigning ``target[index] = expr`` after common-subexpression elimination."""
     printer = _Printer({"fully_qualified_modules": True})
     lines = [f"def {name}({args}):"]
@@ -67,7 +68,9 @@ def _emit_function(name: str, args: str, target: str, exprs: list[tuple[str, sym
     for s, e in replacements:
         lines.append(f"    {s} = {printer.doprint(e)}")
     for (index, _), e in zip(exprs, reduced, strict=True):
-        lines.append(f"    {target}[{index}] = {printer.doprint(sympy.Float(e) if e.is_Number else e)}")
+        lines.append(
+            f"    {target}[{index}] = {printer.doprint(sympy.Float(e) if e.is_Number else e)}"
+        )
     if len(lines) == 1:
         lines.append("    pass")
     return lines
@@ -96,12 +99,18 @@ def generate_source(sym: SymbolicModel) -> str:
     ]
     blocks = [
         _emit_function("model_rhs", "y, p, dy", "dy", list(enumerate(sym.rhs)), sym),
-        _emit_function("model_jac", "y, p, jv", "jv", [(s, e) for s, (_, e) in enumerate(jac_items)],
-                       sym),
+        _emit_function(
+            "model_jac", "y, p, jv", "jv", [(s, e) for s, (_, e) in enumerate(jac_items)], sym
+        ),
         emit_factor(plan, jac_slots),
         emit_solve(plan),
-        _emit_function("model_quantities", "y, p, q", "q",
-                       [(k, sym.quantities[name]) for k, name in enumerate(quantity_names)], sym),
+        _emit_function(
+            "model_quantities",
+            "y, p, q",
+            "q",
+            [(k, sym.quantities[name]) for k, name in enumerate(quantity_names)],
+            sym,
+        ),
     ]
     body = []
     for block in blocks:
@@ -126,8 +135,16 @@ class CompiledModel:
         return self._module if self._module is not None else _load(self.source_path)
 
     def __reduce__(self):  # re-load in worker processes instead of pickling a module
-        return (_reload_compiled, (self.model, self.source_path, self.quantity_names,
-                                   self.jacobian_nonzeros, self.lu_nonzeros))
+        return (
+            _reload_compiled,
+            (
+                self.model,
+                self.source_path,
+                self.quantity_names,
+                self.jacobian_nonzeros,
+                self.lu_nonzeros,
+            ),
+        )
 
     @property
     def n_states(self) -> int:
@@ -147,8 +164,9 @@ class CompiledModel:
     def rhs(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
         """dy/dt for one patient (1-D arrays); for tests and diagnostics."""
         dy = np.zeros(self.n_states)
-        self.kernel.model_rhs(np.ascontiguousarray(y, dtype=np.float64),
-                              np.ascontiguousarray(p, dtype=np.float64), dy)
+        self.kernel.model_rhs(
+            np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(p, dtype=np.float64), dy
+        )
         return dy
 
     def quantities(self, y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
@@ -159,8 +177,12 @@ class CompiledModel:
         y = np.asarray(y, dtype=np.float64)
         p = np.asarray(p, dtype=np.float64)
         lead = y.shape[:-1]
-        p = np.broadcast_to(p.reshape(p.shape[:1] + (1,) * (len(lead) - 1) + p.shape[-1:])
-                            if p.ndim == 2 and len(lead) > 1 else p, lead + p.shape[-1:])
+        p = np.broadcast_to(
+            p.reshape(p.shape[:1] + (1,) * (len(lead) - 1) + p.shape[-1:])
+            if p.ndim == 2 and len(lead) > 1
+            else p,
+            lead + p.shape[-1:],
+        )
         yf = y.reshape(-1, self.n_states)
         pf = np.ascontiguousarray(p.reshape(-1, self.n_params))
         out = np.empty((yf.shape[0], self.kernel.N_QUANTITIES))
@@ -184,7 +206,9 @@ def _load(path: Path) -> ModuleType:
 def _reload_compiled(model, source_path, quantity_names, jnz, lunz) -> CompiledModel:
     if not Path(source_path).exists():
         return compile_model(model)
-    return CompiledModel(model, Path(source_path), quantity_names, jnz, lunz, _load(Path(source_path)))
+    return CompiledModel(
+        model, Path(source_path), quantity_names, jnz, lunz, _load(Path(source_path))
+    )
 
 
 def compile_model(model: Model, *, check_units: bool = True) -> CompiledModel:

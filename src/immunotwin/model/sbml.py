@@ -74,8 +74,10 @@ def _species_used(model: Model, text: str) -> set[str]:
 
 def _check(status: int, what: str) -> None:
     if status != libsbml.LIBSBML_OPERATION_SUCCESS:
-        raise ModelError(f"libSBML refused {what}: {libsbml.OperationReturnValue_toString(status)}",
-                         source="SBML export")
+        raise ModelError(
+            f"libSBML refused {what}: {libsbml.OperationReturnValue_toString(status)}",
+            source="SBML export",
+        )
 
 
 def to_sbml(model: Model) -> str:
@@ -84,8 +86,10 @@ def to_sbml(model: Model) -> str:
     m = doc.createModel()
     _check(m.setId(model.name), "model id")
     m.setName(model.description or model.name)
-    note = (f"<body xmlns='http://www.w3.org/1999/xhtml'><p>Exported by immunotwin {__version__}; "
-            f"model hash {model.content_hash()}. Time unit: day.</p></body>")
+    note = (
+        f"<body xmlns='http://www.w3.org/1999/xhtml'><p>Exported by immunotwin {__version__}; "
+        f"model hash {model.content_hash()}. Time unit: day.</p></body>"
+    )
     m.setNotes(note)
     m.setTimeUnits("dimensionless")
     comp = m.createCompartment()
@@ -161,8 +165,9 @@ def write_sbml(model: Model, path: str | Path) -> Path:
     text = to_sbml(model)
     errors = consistency_errors(text)
     if errors:
-        raise ModelError("the exported SBML is not consistent:\n" + "\n".join(errors[:10]),
-                         source=str(path))
+        raise ModelError(
+            "the exported SBML is not consistent:\n" + "\n".join(errors[:10]), source=str(path)
+        )
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)

@@ -26,9 +26,31 @@ TIME_UNIT = "day"
 # Names that clash with SBML L3 MathML symbols or with the formula helpers.
 RESERVED_NAMES = frozenset(
     {
-        "time", "t", "pi", "e", "inf", "exp", "log", "ln", "sqrt", "hill", "Max", "Min",
-        "abs", "Abs", "true", "false", "avogadro", "notanumber", "infinity", "I", "E", "S", "N",
-        "O", "Q",
+        "time",
+        "t",
+        "pi",
+        "e",
+        "inf",
+        "exp",
+        "log",
+        "ln",
+        "sqrt",
+        "hill",
+        "Max",
+        "Min",
+        "abs",
+        "Abs",
+        "true",
+        "false",
+        "avogadro",
+        "notanumber",
+        "infinity",
+        "I",
+        "E",
+        "S",
+        "N",
+        "O",
+        "Q",
     }
 )
 
@@ -219,7 +241,9 @@ class Model(_Frozen):
         """A new model with some parameters' typical values replaced (same units)."""
         unknown = set(values) - {p.name for p in self.parameters}
         if unknown:
-            raise ModelError(f"unknown parameter(s) {sorted(unknown)}", source=f"model '{self.name}'")
+            raise ModelError(
+                f"unknown parameter(s) {sorted(unknown)}", source=f"model '{self.name}'"
+            )
         params = tuple(
             p.model_copy(update={"value": float(values[p.name])}) if p.name in values else p
             for p in self.parameters
@@ -240,7 +264,8 @@ class Model(_Frozen):
             return self.state_names.index(name)
         except ValueError:
             raise ModelError(
-                f"no state named '{name}'", source=f"model '{self.name}'",
+                f"no state named '{name}'",
+                source=f"model '{self.name}'",
                 fix=f"states are: {', '.join(self.state_names)}",
             ) from None
 
@@ -249,7 +274,8 @@ class Model(_Frozen):
             return self.parameter_names.index(name)
         except ValueError:
             raise ModelError(
-                f"no parameter named '{name}'", source=f"model '{self.name}'",
+                f"no parameter named '{name}'",
+                source=f"model '{self.name}'",
                 fix="list them with `immunotwin catalog parameters`",
             ) from None
 

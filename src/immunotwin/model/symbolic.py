@@ -17,7 +17,7 @@ from immunotwin.model.spec import TIME_UNIT, Model
 from immunotwin.model.units import parse_unit, require_unit, unit_of
 
 
-def hill(x: sympy.Expr, k: sympy.Expr, n: sympy.Expr = sympy.Integer(1)) -> sympy.Expr:
+def hill(x: sympy.Expr, k: sympy.Expr, n: sympy.Expr | int = 1) -> sympy.Expr:
     """Hill function H(x; K, n) = (x/K)^n / (1 + (x/K)^n); x and K share a unit."""
     ratio = x / k
     return ratio**n / (1 + ratio**n)
@@ -34,8 +34,14 @@ _FUNCTIONS = {
 
 
 def _parse(formula: str, symbols: dict[str, sympy.Symbol], *, what: str) -> sympy.Expr:
-    namespace = {"__builtins__": {}, "Integer": sympy.Integer, "Float": sympy.Float,
-                 "Rational": sympy.Rational, "Symbol": sympy.Symbol, **_FUNCTIONS}
+    namespace = {
+        "__builtins__": {},
+        "Integer": sympy.Integer,
+        "Float": sympy.Float,
+        "Rational": sympy.Rational,
+        "Symbol": sympy.Symbol,
+        **_FUNCTIONS,
+    }
     try:
         expr = parse_expr(formula, local_dict=dict(symbols), global_dict=namespace)
     except Exception as exc:  # sympy raises many types on bad syntax
@@ -45,7 +51,8 @@ def _parse(formula: str, symbols: dict[str, sympy.Symbol], *, what: str) -> symp
     unknown = {str(s) for s in expr.free_symbols - set(symbols.values())}
     if unknown:
         raise ModelError(
-            f"formula uses unknown name(s) {sorted(unknown)}", source=what,
+            f"formula uses unknown name(s) {sorted(unknown)}",
+            source=what,
             fix="define them as states, parameters or quantities of the model",
         )
     return expr
@@ -79,16 +86,22 @@ def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
         for k, par in enumerate(model.parameters):
             units[p[k]] = parse_unit(par.unit, what=f"parameter '{par.name}'")
 
-    raw = {q.name: _parse(q.formula, all_names, what=f"quantity '{q.name}'") for q in model.quantities}
+    raw = {
+        q.name: _parse(q.formula, all_names, what=f"quantity '{q.name}'") for q in model.quantities
+    }
     graph = {
-        name: {str(s)[2:] for s in expr.free_symbols if str(s).startswith("q_") and str(s)[2:] in raw}
+        name: {
+            str(s)[2:] for s in expr.free_symbols if str(s).startswith("q_") and str(s)[2:] in raw
+        }
         for name, expr in raw.items()
     }
     try:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as exc:
-        raise ModelError(f"quantities depend on each other in a cycle: {exc.args[1]}",
-                         source=f"model '{model.name}'") from exc
+        raise ModelError(
+            f"quantities depend on each other in a cycle: {exc.args[1]}",
+            source=f"model '{model.name}'",
+        ) from exc
     expanded: dict[str, sympy.Expr] = {}
     declared = {q.name: q for q in model.quantities}
     for name in order:
@@ -110,8 +123,11 @@ def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
             require_unit(unit_of(rate_raw, units, what=what), declared_unit, what=what)
             for state_name in proc.stoichiometry:
                 i = model.state_index(state_name)
-                require_unit(declared_unit * time_unit, units[y[i]],
-                             what=f"{what} acting on state '{state_name}' (rate x day)")
+                require_unit(
+                    declared_unit * time_unit,
+                    units[y[i]],
+                    what=f"{what} acting on state '{state_name}' (rate x day)",
+                )
         rate = rate_raw.xreplace(subs)
         for state_name, coefficient in proc.stoichiometry.items():
             i = model.state_index(state_name)

@@ -38,8 +38,13 @@ def parse_unit(text: str, *, what: str) -> pint.Quantity:
         cleaned = "dimensionless"
     try:
         return ureg.Quantity(1.0, cleaned)
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-            TypeError, ValueError) as exc:
+    except (
+        pint.errors.UndefinedUnitError,
+        pint.errors.DefinitionSyntaxError,
+        AttributeError,
+        TypeError,
+        ValueError,
+    ) as exc:
         raise UnitError(
             f"cannot read unit '{text}' ({exc})",
             source=what,
@@ -59,7 +64,9 @@ def _describe(q: pint.Quantity) -> str:
     return f"{q.units:~}" if str(q.units) != "dimensionless" else "dimensionless"
 
 
-def unit_of(expr: sympy.Expr, units: dict[sympy.Symbol, pint.Quantity], *, what: str) -> pint.Quantity:
+def unit_of(
+    expr: sympy.Expr, units: dict[sympy.Symbol, pint.Quantity], *, what: str
+) -> pint.Quantity:
     """The unit of a sympy expression given the units of its symbols (magnitude-1 quantity)."""
     one = registry().Quantity(1.0, "dimensionless")
 

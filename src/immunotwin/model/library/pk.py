@@ -22,16 +22,29 @@ def add_two_compartment_pk(
     """
 
     def par(suffix: str, value: float, unit: str, description: str) -> Parameter:
-        return Parameter(name=f"{drug}_{suffix}", value=value, unit=unit,
-                         description=f"{drug} {description}", source=source)
+        return Parameter(
+            name=f"{drug}_{suffix}",
+            value=value,
+            unit=unit,
+            description=f"{drug} {description}",
+            source=source,
+        )
 
     c, p = f"{drug}_central", f"{drug}_peripheral"
     return model.extend(
         states=[
-            State(name=c, unit="mg", description=f"{drug} amount in the central compartment",
-                  abs_tol=1e-9),
-            State(name=p, unit="mg", description=f"{drug} amount in the peripheral compartment",
-                  abs_tol=1e-9),
+            State(
+                name=c,
+                unit="mg",
+                description=f"{drug} amount in the central compartment",
+                abs_tol=1e-9,
+            ),
+            State(
+                name=p,
+                unit="mg",
+                description=f"{drug} amount in the peripheral compartment",
+                abs_tol=1e-9,
+            ),
         ],
         parameters=[
             par("cl", cl_l_per_day, "L/day", "linear clearance"),
@@ -40,14 +53,27 @@ def add_two_compartment_pk(
             par("v2", v2_l, "L", "peripheral volume"),
         ],
         quantities=[
-            Quantity(name=f"{drug}_conc", formula=f"{c}/{drug}_v1", unit="mg/L",
-                     description=f"{drug} plasma concentration"),
+            Quantity(
+                name=f"{drug}_conc",
+                formula=f"{c}/{drug}_v1",
+                unit="mg/L",
+                description=f"{drug} plasma concentration",
+            ),
         ],
         processes=[
-            Process(name=f"{drug}_elimination", rate=f"{drug}_cl*{drug}_conc", unit="mg/day",
-                    stoichiometry={c: -1}, description="linear elimination from plasma"),
-            Process(name=f"{drug}_distribution",
-                    rate=f"{drug}_q*{drug}_conc - {drug}_q*{p}/{drug}_v2", unit="mg/day",
-                    stoichiometry={c: -1, p: 1}, description="central-peripheral exchange"),
+            Process(
+                name=f"{drug}_elimination",
+                rate=f"{drug}_cl*{drug}_conc",
+                unit="mg/day",
+                stoichiometry={c: -1},
+                description="linear elimination from plasma",
+            ),
+            Process(
+                name=f"{drug}_distribution",
+                rate=f"{drug}_q*{drug}_conc - {drug}_q*{p}/{drug}_v2",
+                unit="mg/day",
+                stoichiometry={c: -1, p: 1},
+                description="central-peripheral exchange",
+            ),
         ],
     )

@@ -1,0 +1,1 @@
+"""Virtual clinical trials: spec, engine, endpoints, outputs."""

@@ -1,0 +1,56 @@
+"""Load and fully validate a trial spec file before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from immunotwin.io.specfile import check_keys, read_structured, validate_data
+from immunotwin.trials.spec import TrialSpec
+
+
+def _drug_keys() -> list[str]:
+    from immunotwin.therapies.catalog import load_drug_catalog
+
+    return list(load_drug_catalog().keys())
+
+
+def _tumor_keys() -> list[str]:
+    from immunotwin.population.catalog import load_tumor_catalog
+
+    return list(load_tumor_catalog().keys())
+
+
+def validate_trial_spec(
+    data: Any, *, source: str = "trial spec", lines: dict | None = None
+) -> TrialSpec:
+    """A TrialSpec from already-parsed data; SpecError names the field (and line) on failure."""
+    spec = validate_data(TrialSpec, data, source=source, lines=lines)
+    check_keys(
+        [(("tumor_type",), spec.tumor_type)],
+        _tumor_keys,
+        what="tumour type",
+        source=source,
+        lines=lines,
+        listing="immunotwin catalog tumors",
+    )
+    drugs = [
+        (("arms", a, "regimen", r, "drug"), item.drug)
+        for a, arm in enumerate(spec.arms)
+        for r, item in enumerate(arm.regimen)
+    ]
+    check_keys(
+        drugs,
+        _drug_keys,
+        what="drug",
+        source=source,
+        lines=lines,
+        listing="immunotwin catalog drugs",
+    )
+    return spec
+
+
+def load_trial_spec(path: str | Path) -> TrialSpec:
+    """Read a YAML/JSON trial spec and validate it completely (structure, units, catalogues)."""
+    data, lines = read_structured(path)
+    return validate_trial_spec(data, source=str(path), lines=lines)
