@@ -2,10 +2,10 @@ import doctest
 
 import pytest
 
-from immunotwin.outcomes import measurement, recist, survival, toxicity, visits
+from immunotwin.outcomes import recist, survival, visits
 
 
-@pytest.mark.parametrize("module", [visits, measurement, recist, survival, toxicity])
+@pytest.mark.parametrize("module", [visits, recist, survival])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
+    assert result.attempted > 0 and result.failed == 0

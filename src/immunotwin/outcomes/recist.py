@@ -299,6 +299,15 @@ class Recist11:
     sd_min_days : minimum days from the start for SD to count toward BOR.
     pr_decrease_frac, pd_increase_frac, pd_min_increase, cr_at_or_below, min_baseline :
         RECIST 1.1 thresholds (fractions, mm); change them only for sensitivity analyses.
+
+    Examples
+    --------
+    PR at day 42 (-50 %), then +24 % / +12 mm over the 50 mm nadir: PD at day 84.
+
+    >>> import numpy as np
+    >>> r = Recist11().evaluate(np.array([[50.0, 62.0]]), np.array([100.0]), [42.0, 84.0])
+    >>> [Response(c).name for c in r.ovr[0]], Response(r.bor[0]).name, r.pd_day[0]
+    (['PR', 'PD'], 'PR', np.float64(84.0))
     """
 
     confirm: bool = False

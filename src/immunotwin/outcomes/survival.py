@@ -310,7 +310,11 @@ def hazard_ratio(experimental: TimeToEvent, control: TimeToEvent, *,
 
 
 def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact binomial CI for k successes in n (Clopper & Pearson 1934)."""
+    """Exact binomial CI for k successes in n (Clopper & Pearson 1934).
+
+    >>> [round(x, 4) for x in clopper_pearson(7, 20)]
+    [0.1539, 0.5922]
+    """
     if n <= 0 or not 0 <= k <= n:
         raise InputError(f"need 0 <= k <= n and n > 0, got k={k}, n={n}",
                          source="clopper_pearson", fix="pass counts from a non-empty arm")
