@@ -325,7 +325,8 @@ class Recist11:
     @property
     def criteria(self) -> str:
         """Name and rules version recorded in every result."""
-        return f"{self.name} (immunotwin rules v{self.rules_version})"
+        confirmed = ", CR/PR confirmed" if self.confirm else ""
+        return f"{self.name}{confirmed} (immunotwin rules v{self.rules_version})"
 
     def _visit_codes(
         self, s: np.ndarray, base: np.ndarray, nadir: np.ndarray, n_new: np.ndarray
