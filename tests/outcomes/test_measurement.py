@@ -79,8 +79,9 @@ def test_eradicated_tumour_seeds_no_lesions_and_lesions_are_ordered():
     days = np.linspace(0, 500, 11)
     zero = new_lesion_days(days, np.zeros((50, 11)), 1.0, 1.0, np.random.default_rng(1))
     assert np.all(np.isinf(zero))
-    many = new_lesion_days(days, np.ones((500, 11)), 0.01, 0.5, np.random.default_rng(2),
-                           max_lesions=3)
+    many = new_lesion_days(
+        days, np.ones((500, 11)), 0.01, 0.5, np.random.default_rng(2), max_lesions=3
+    )
     assert many.shape == (500, 3)
     finite = np.isfinite(many).all(axis=1)
     assert np.all(np.diff(many[finite], axis=1) > 0)

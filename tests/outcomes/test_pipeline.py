@@ -43,8 +43,9 @@ def test_volume_to_pfs_pipeline():
     km = kaplan_meier(pfs, landmark_months=[6, 12])
     assert res.ovr.shape == (n, days.size)
     assert 0.05 < summary.orr < 0.95 and summary.dcr >= summary.orr
-    assert np.all(np.isin(res.bor, [Response.CR, Response.PR, Response.SD, Response.PD,
-                                    Response.NE]))
+    assert np.all(
+        np.isin(res.bor, [Response.CR, Response.PR, Response.SD, Response.PD, Response.NE])
+    )
     # every PD is at a visit; PFS events are exactly the observed progressions
     assert np.all(np.isin(res.pd_day[np.isfinite(res.pd_day)], days))
     assert pfs.event.sum() == np.isfinite(res.pd_day).sum() == km.events

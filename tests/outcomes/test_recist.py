@@ -142,8 +142,7 @@ def test_irecist_confirmed_progression_dates_back_to_iupd():
 
 def test_irecist_new_lesion_trigger():
     # new lesion, burden falling afterwards -> reset; an additional lesion later -> iUPD again
-    r = one([90, 80, 70, 60], criteria=IRecist(),
-            new_lesion_days=np.array([[60.0, 150.0]]))
+    r = one([90, 80, 70, 60], criteria=IRecist(), new_lesion_days=np.array([[60.0, 150.0]]))
     assert r.ovr[0].tolist() == [R.SD, R.IUPD, R.PR, R.IUPD]
     assert np.isfinite(r.pd_day[0]) and r.pd_day[0] == 168  # unconfirmed, no later scan
     # new lesion, then a second new lesion at the confirmation visit -> iCPD
@@ -179,7 +178,7 @@ def test_invariants(sizes, baseline):
     if np.isfinite(plain.pd_day[0]):
         j = int(np.flatnonzero(days == plain.pd_day[0])[0])
         assert plain.ovr[0, j] == R.PD
-        assert np.all(plain.ovr[0, j + 1:] == R.NOT_ASSESSED)
+        assert np.all(plain.ovr[0, j + 1 :] == R.NOT_ASSESSED)
     # iRECIST never declares progression earlier than RECIST 1.1
     ir = one(sizes, baseline=baseline, days=days, criteria=IRecist())
     assert ir.pd_day[0] >= plain.pd_day[0]

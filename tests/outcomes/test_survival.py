@@ -45,8 +45,9 @@ def test_pfs_os_dor_definitions():
     assert np.isnan(dor.time_days[[1, 4]]).all()
     np.testing.assert_array_equal(dor.event, [True, False, False, True, False])
     # censoring at the last adequate assessment instead of end of follow-up
-    pfs2 = progression_free_survival(pd_day, death, censor,
-                                     last_assessment_day=np.array([84, 168, 462, 210, 0]))
+    pfs2 = progression_free_survival(
+        pd_day, death, censor, last_assessment_day=np.array([84, 168, 462, 210, 0])
+    )
     assert pfs2.time_days[2] == 462
 
 
@@ -85,17 +86,22 @@ def test_kaplan_meier_equals_lifelines():
     assert km.median_months == pytest.approx(ref.median_survival_time_)
     ref_ci = median_survival_times(ref.confidence_interval_).to_numpy().ravel()
     np.testing.assert_allclose(km.median_ci95, ref_ci)
-    np.testing.assert_allclose(km.landmarks["survival"],
-                               ref.survival_function_at_times([6, 12]).to_numpy())
+    np.testing.assert_allclose(
+        km.landmarks["survival"], ref.survival_function_at_times([6, 12]).to_numpy()
+    )
     np.testing.assert_allclose(km.curve["ci_lower"], ref.confidence_interval_.iloc[:, 0])
 
 
 def test_cox_hazard_ratio_equals_lifelines():
     exp, ctl = _simulated_arms()
     hr = hazard_ratio(exp, ctl)
-    df = pd.DataFrame({"t": np.r_[exp.time_months, ctl.time_months],
-                       "e": np.r_[exp.event, ctl.event].astype(int),
-                       "x": np.r_[np.ones(exp.time_days.size), np.zeros(ctl.time_days.size)]})
+    df = pd.DataFrame(
+        {
+            "t": np.r_[exp.time_months, ctl.time_months],
+            "e": np.r_[exp.event, ctl.event].astype(int),
+            "x": np.r_[np.ones(exp.time_days.size), np.zeros(ctl.time_days.size)],
+        }
+    )
     ref = CoxPHFitter().fit(df, "t", "e").summary.loc["x"]
     assert hr.hr == pytest.approx(ref["exp(coef)"])
     assert hr.ci95 == pytest.approx((ref["exp(coef) lower 95%"], ref["exp(coef) upper 95%"]))
@@ -115,10 +121,23 @@ def test_orr_ci_equals_scipy_exact():
 
 
 def test_response_summary_rates():
-    bor = np.array([Response.CR, Response.PR, Response.PR, Response.SD, Response.PD,
-                    Response.NE, Response.SD, Response.PD, Response.PD, Response.PD])
-    dor = TimeToEvent(np.array([300, 100, 200] + [np.nan] * 7, float),
-                      np.array([0, 1, 1] + [0] * 7, bool), "DOR")
+    bor = np.array(
+        [
+            Response.CR,
+            Response.PR,
+            Response.PR,
+            Response.SD,
+            Response.PD,
+            Response.NE,
+            Response.SD,
+            Response.PD,
+            Response.PD,
+            Response.PD,
+        ]
+    )
+    dor = TimeToEvent(
+        np.array([300, 100, 200] + [np.nan] * 7, float), np.array([0, 1, 1] + [0] * 7, bool), "DOR"
+    )
     s = response_summary(bor, dor)
     assert (s.n, s.orr, s.cr_rate, s.dcr) == (10, 0.3, 0.1, 0.5)
     assert s.median_dor_months == pytest.approx(200 / DAYS_PER_MONTH)

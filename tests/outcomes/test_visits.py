@@ -18,8 +18,9 @@ def test_follow_up_shorter_than_first_visit_gives_no_visits():
 
 
 def test_override_and_baseline():
-    days = visit_days(200, every_days_early=56, until_day=112, every_days_late=28,
-                      include_baseline=True)
+    days = visit_days(
+        200, every_days_early=56, until_day=112, every_days_late=28, include_baseline=True
+    )
     assert days.tolist() == [0, 56, 112, 140, 168, 196]
 
 

@@ -198,13 +198,21 @@ def new_lesion_days(
             fix="pass the simulation output grid, e.g. numpy.arange(0, follow_up + 1, 7)",
         )
     if max_lesions < 1:
-        raise InputError("max_lesions must be >= 1", source="new_lesion_days",
-                         location="max_lesions", fix="pass 1 or more")
+        raise InputError(
+            "max_lesions must be >= 1",
+            source="new_lesion_days",
+            location="max_lesions",
+            fix="pass 1 or more",
+        )
     lam = np.asarray(lambda_new_per_day, dtype=float)
     kap = np.asarray(kappa, dtype=float)
     if np.any(lam < 0):
-        raise InputError("lambda_new_per_day must be >= 0", source="new_lesion_days",
-                         location="lambda_new_per_day", fix="pass a non-negative hazard (1/day)")
+        raise InputError(
+            "lambda_new_per_day must be >= 0",
+            source="new_lesion_days",
+            location="lambda_new_per_day",
+            fix="pass a non-negative hazard (1/day)",
+        )
     lam = lam[:, None] if lam.ndim == 1 else lam
     kap = kap[:, None] if kap.ndim == 1 else kap
     safe = np.nan_to_num(ratio, nan=0.0)
@@ -213,8 +221,9 @@ def new_lesion_days(
     # An eradicated (or unassessed) tumour seeds no new lesions, whatever kappa is.
     hazard = np.where(safe > 0, hazard, 0.0)
     increments = 0.5 * (hazard[:, 1:] + hazard[:, :-1]) * np.diff(t)
-    cumulative = np.concatenate([np.zeros((ratio.shape[0], 1)), np.cumsum(increments, axis=1)],
-                                axis=1)
+    cumulative = np.concatenate(
+        [np.zeros((ratio.shape[0], 1)), np.cumsum(increments, axis=1)], axis=1
+    )
     targets = np.cumsum(rng.exponential(1.0, size=(ratio.shape[0], max_lesions)), axis=1)
     out = np.full(targets.shape, np.inf)
     rows = np.arange(ratio.shape[0])

@@ -138,7 +138,8 @@ def _check_inputs(
     if size.ndim != 2:
         raise InputError(
             f"size must be a 2-D array (n_patients, n_visits), got shape {size.shape}",
-            source=source, location="size",
+            source=source,
+            location="size",
             fix="pass one row per patient and one column per visit",
         )
     n, v = size.shape
@@ -146,26 +147,34 @@ def _check_inputs(
     if days.shape != (v,) or np.any(np.diff(days) <= 0) or (v and days[0] <= 0):
         raise InputError(
             f"visit_days must be {v} strictly increasing days > 0, got {days.tolist()}",
-            source=source, location="visit_days",
+            source=source,
+            location="visit_days",
             fix="pass the post-baseline assessment days, e.g. outcomes.visit_days(follow_up)",
         )
     base = np.asarray(baseline, dtype=float)
     if base.shape != (n,):
         raise InputError(
             f"baseline must have shape ({n},), got {base.shape}",
-            source=source, location="baseline", fix="pass one baseline size per patient",
+            source=source,
+            location="baseline",
+            fix="pass one baseline size per patient",
         )
     bad = ~np.isfinite(base) | (base <= 0) | (base < min_baseline - _TOL)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"patient {i} has baseline {base[i]!r}, below the measurable minimum {min_baseline}",
-            source=source, location=f"baseline[{i}]",
+            source=source,
+            location=f"baseline[{i}]",
             fix="enrol only patients with measurable disease (RECIST 1.1: baseline SLD >= 10 mm)",
         )
     if np.any(size[~np.isnan(size)] < 0):
-        raise InputError("sizes must be >= 0 (NaN = not evaluable)", source=source,
-                         location="size", fix="pass measured sums (mm or mm^2)")
+        raise InputError(
+            "sizes must be >= 0 (NaN = not evaluable)",
+            source=source,
+            location="size",
+            fix="pass measured sums (mm or mm^2)",
+        )
     if new_lesion_days is None:
         counts = np.zeros((n, v), dtype=int)
     else:
@@ -174,7 +183,8 @@ def _check_inputs(
         if nl.ndim != 2 or nl.shape[0] != n:
             raise InputError(
                 f"new_lesion_days must be (n_patients,) or (n_patients, k), got {nl.shape}",
-                source=source, location="new_lesion_days",
+                source=source,
+                location="new_lesion_days",
                 fix="pass the output of outcomes.measurement.new_lesion_days (inf = none)",
             )
         counts = np.sum(nl[:, None, :] <= days[None, :, None] + _TOL, axis=2)
@@ -185,7 +195,8 @@ def _check_inputs(
         if mask.shape != (n, v):
             raise InputError(
                 f"assessed must have shape {(n, v)}, got {mask.shape}",
-                source=source, location="assessed",
+                source=source,
+                location="assessed",
                 fix="pass False for visits after death, dropout or end of follow-up",
             )
     return size, base, days, counts, mask
@@ -217,8 +228,9 @@ def _best_overall(
             resp_ok[:, i] = is_resp[:, i] & np.isin(confirm_code, (Response.CR, Response.PR))
     else:
         cr_ok, resp_ok = is_cr, is_resp
-    sd_ok = (np.isin(ovr, (Response.CR, Response.PR, Response.SD))
-             & (days[None, :] >= sd_min_days - _TOL))
+    sd_ok = np.isin(ovr, (Response.CR, Response.PR, Response.SD)) & (
+        days[None, :] >= sd_min_days - _TOL
+    )
     bor = np.full(n, Response.NE, dtype=np.int8)
     for code in (Response.IUPD, Response.PD, Response.ICPD):
         bor[(ovr == code).any(axis=1)] = code
@@ -248,13 +260,15 @@ def _finish(
     )
     evaluable = np.isin(ovr, _EVALUABLE)
     last_eval = np.where(
-        evaluable.any(axis=1), days[::-1][np.argmax(evaluable[:, ::-1], axis=1)]
-        if days.size else np.nan, np.nan
+        evaluable.any(axis=1),
+        days[::-1][np.argmax(evaluable[:, ::-1], axis=1)] if days.size else np.nan,
+        np.nan,
     )
     responder = ~np.isnan(response_day)
     dor_event = responder & np.isfinite(pd_day)
-    dor_days = np.where(dor_event, pd_day - response_day,
-                        np.where(responder, last_eval - response_day, np.nan))
+    dor_days = np.where(
+        dor_event, pd_day - response_day, np.where(responder, last_eval - response_day, np.nan)
+    )
     assessed_size = np.where(np.isin(ovr, (Response.NOT_ASSESSED,)), np.nan, size)
     pct = 100.0 * (assessed_size - base[:, None]) / base[:, None]
     with np.errstate(all="ignore"):
@@ -369,7 +383,12 @@ class Recist11:
             dropout or end of follow-up); default all True.
         """
         size, base, days, counts, mask = _check_inputs(
-            size, baseline, visit_days, new_lesion_days, assessed, self.min_baseline,
+            size,
+            baseline,
+            visit_days,
+            new_lesion_days,
+            assessed,
+            self.min_baseline,
             self.name,
         )
         n, v = size.shape
@@ -388,8 +407,15 @@ class Recist11:
             upd = active & ~np.isnan(size[:, j])
             nadir = np.where(upd, np.fmin(nadir, size[:, j]), nadir)
         return _finish(
-            self.criteria, ovr, size, base, days, pd_day, confirm=self.confirm,
-            confirm_min_days=self.confirm_min_days, sd_min_days=self.sd_min_days,
+            self.criteria,
+            ovr,
+            size,
+            base,
+            days,
+            pd_day,
+            confirm=self.confirm,
+            confirm_min_days=self.confirm_min_days,
+            sd_min_days=self.sd_min_days,
         )
 
 
@@ -429,7 +455,12 @@ class IRecist(Recist11):
     ) -> TumourResponse:
         """iRECIST per-visit response and best overall response (see class docstring)."""
         size, base, days, counts, mask = _check_inputs(
-            size, baseline, visit_days, new_lesion_days, assessed, self.min_baseline,
+            size,
+            baseline,
+            visit_days,
+            new_lesion_days,
+            assessed,
+            self.min_baseline,
             self.name,
         )
         n, v = size.shape
@@ -452,8 +483,7 @@ class IRecist(Recist11):
             evaluable = ~np.isnan(s)
             base_code, target_pd = self._visit_codes(s, base, nadir, np.zeros(n, dtype=int))
             # with new lesions still present a 0 mm sum is iPR, not iCR
-            base_code = np.where((base_code == Response.CR) & (count > 0), Response.PR,
-                                 base_code)
+            base_code = np.where((base_code == Response.CR) & (count > 0), Response.PR, base_code)
             code = np.full(n, Response.NOT_ASSESSED, dtype=np.int8)
 
             # patients without a pending iUPD: RECIST 1.1 PD starts an iUPD episode
@@ -493,9 +523,18 @@ class IRecist(Recist11):
             nadir = np.where(upd, np.fmin(nadir, s), nadir)
         pd_day = np.where(pending, episode_day, np.inf)
         return _finish(
-            self.criteria, ovr, size, base, days, pd_day, confirm=self.confirm,
-            confirm_min_days=self.confirm_min_days, sd_min_days=self.sd_min_days,
-            iupd_day=first_iupd, icpd_day=icpd_day, pseudoprogression=pseudo,
+            self.criteria,
+            ovr,
+            size,
+            base,
+            days,
+            pd_day,
+            confirm=self.confirm,
+            confirm_min_days=self.confirm_min_days,
+            sd_min_days=self.sd_min_days,
+            iupd_day=first_iupd,
+            icpd_day=icpd_day,
+            pseudoprogression=pseudo,
         )
 
 

@@ -81,28 +81,41 @@ class TimeToEvent:
 
     def to_frame(self) -> pd.DataFrame:
         """Columns time_days, time_months, event, cnsr (one row per patient)."""
-        return pd.DataFrame({"time_days": self.time_days, "time_months": self.time_months,
-                             "event": self.event, "cnsr": self.cnsr})
+        return pd.DataFrame(
+            {
+                "time_days": self.time_days,
+                "time_months": self.time_months,
+                "event": self.event,
+                "cnsr": self.cnsr,
+            }
+        )
 
 
-def _days(name: str, values: np.ndarray | float, n: int | None = None,
-          allow_nan: bool = False) -> np.ndarray:
+def _days(
+    name: str, values: np.ndarray | float, n: int | None = None, allow_nan: bool = False
+) -> np.ndarray:
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if n is not None and arr.shape != (n,):
         if arr.shape == (1,):
             arr = np.full(n, arr[0])
         else:
-            raise InputError(f"{name} must have shape ({n},), got {arr.shape}",
-                             source="survival", location=name,
-                             fix="pass one value per patient (or one scalar for all)")
+            raise InputError(
+                f"{name} must have shape ({n},), got {arr.shape}",
+                source="survival",
+                location=name,
+                fix="pass one value per patient (or one scalar for all)",
+            )
     bad = arr < 0
     if not allow_nan:
         bad |= np.isnan(arr)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{name}[{i}] = {arr[i]!r} is not a valid day",
-                         source="survival", location=f"{name}[{i}]",
-                         fix="days must be >= 0; use inf for 'no event'")
+        raise InputError(
+            f"{name}[{i}] = {arr[i]!r} is not a valid day",
+            source="survival",
+            location=f"{name}[{i}]",
+            fix="days must be >= 0; use inf for 'no event'",
+        )
     return arr
 
 
@@ -129,8 +142,11 @@ def progression_free_survival(
     censor = _days("censor_day", censor_day, n)
     first = np.fmin(pd_, death)
     event = first <= censor
-    cens_time = censor if last_assessment_day is None else np.fmin(
-        censor, _days("last_assessment_day", last_assessment_day, n))
+    cens_time = (
+        censor
+        if last_assessment_day is None
+        else np.fmin(censor, _days("last_assessment_day", last_assessment_day, n))
+    )
     return TimeToEvent(np.where(event, first, cens_time), event, "PFS")
 
 
@@ -155,8 +171,9 @@ def duration_of_response(
     ``response_day`` is ``TumourResponse.response_day`` (NaN = not a responder).
     """
     resp = _days("response_day", response_day, allow_nan=True)
-    pfs = progression_free_survival(pd_day, death_day, censor_day,
-                                    last_assessment_day=last_assessment_day)
+    pfs = progression_free_survival(
+        pd_day, death_day, censor_day, last_assessment_day=last_assessment_day
+    )
     responder = ~np.isnan(resp)
     time = np.where(responder, np.maximum(pfs.time_days - resp, 0.0), np.nan)
     return TimeToEvent(time, responder & pfs.event, "DOR")
@@ -192,9 +209,12 @@ def _valid(tte: TimeToEvent) -> tuple[np.ndarray, np.ndarray]:
     t = tte.time_months[keep]
     e = np.asarray(tte.event, dtype=bool)[keep]
     if t.size == 0:
-        raise InputError(f"no patients with a {tte.name or 'time-to-event'} time",
-                         source="kaplan_meier", location=tte.name or "time_days",
-                         fix="pass at least one patient the endpoint applies to")
+        raise InputError(
+            f"no patients with a {tte.name or 'time-to-event'} time",
+            source="kaplan_meier",
+            location=tte.name or "time_days",
+            fix="pass at least one patient the endpoint applies to",
+        )
     return t, e
 
 
@@ -222,20 +242,27 @@ def kaplan_meier(
     kmf = KaplanMeierFitter(alpha=alpha).fit(t, e, label=label or tte.name or "KM")
     sf = kmf.survival_function_.iloc[:, 0]
     ci = kmf.confidence_interval_
-    curve = pd.DataFrame({"time_months": sf.index.to_numpy(float), "survival": sf.to_numpy(),
-                          "ci_lower": ci.iloc[:, 0].to_numpy(),
-                          "ci_upper": ci.iloc[:, 1].to_numpy()})
+    curve = pd.DataFrame(
+        {
+            "time_months": sf.index.to_numpy(float),
+            "survival": sf.to_numpy(),
+            "ci_lower": ci.iloc[:, 0].to_numpy(),
+            "ci_upper": ci.iloc[:, 1].to_numpy(),
+        }
+    )
     median = float(kmf.median_survival_time_)
     mci = median_survival_times(ci).to_numpy(float).ravel()
     if at_risk_months is None:
         at_risk_months = np.arange(0.0, t.max() + 1e-9, 6.0)
     grid = np.asarray(at_risk_months, dtype=float)
-    at_risk = pd.DataFrame({
-        "time_months": grid,
-        "at_risk": [(t >= g).sum() for g in grid],
-        "events": [(e & (t <= g)).sum() for g in grid],
-        "censored": [(~e & (t <= g)).sum() for g in grid],
-    })
+    at_risk = pd.DataFrame(
+        {
+            "time_months": grid,
+            "at_risk": [(t >= g).sum() for g in grid],
+            "events": [(e & (t <= g)).sum() for g in grid],
+            "censored": [(~e & (t <= g)).sum() for g in grid],
+        }
+    )
     marks = np.asarray(landmark_months, dtype=float)
     rows = []
     for m in marks:
@@ -243,8 +270,9 @@ def kaplan_meier(
             rows.append((m, np.nan, np.nan, np.nan))
             continue
         k = int(np.searchsorted(curve["time_months"].to_numpy(), m, side="right") - 1)
-        rows.append((m, curve["survival"].iat[k], curve["ci_lower"].iat[k],
-                     curve["ci_upper"].iat[k]))
+        rows.append(
+            (m, curve["survival"].iat[k], curve["ci_lower"].iat[k], curve["ci_upper"].iat[k])
+        )
     landmarks = pd.DataFrame(rows, columns=["time_months", "survival", "ci_lower", "ci_upper"])
     return KaplanMeierSummary(
         label=label or tte.name,
@@ -270,8 +298,9 @@ class HazardRatio:
     n_control: int
 
 
-def hazard_ratio(experimental: TimeToEvent, control: TimeToEvent, *,
-                 alpha: float = 0.05) -> HazardRatio:
+def hazard_ratio(
+    experimental: TimeToEvent, control: TimeToEvent, *, alpha: float = 0.05
+) -> HazardRatio:
     """Cox proportional-hazards HR (experimental vs control) with Wald CI; log-rank p.
 
     Fits lifelines ``CoxPHFitter`` (Efron ties) on one 0/1 arm covariate. Returns NaN when
@@ -286,9 +315,13 @@ def hazard_ratio(experimental: TimeToEvent, control: TimeToEvent, *,
     if ee.sum() + ec.sum() == 0:
         logger.warning("hazard ratio not estimable: no events in either arm")
         return nan
-    df = pd.DataFrame({"time": np.concatenate([te, tc]),
-                       "event": np.concatenate([ee, ec]).astype(int),
-                       "arm": np.r_[np.ones(te.size), np.zeros(tc.size)]})
+    df = pd.DataFrame(
+        {
+            "time": np.concatenate([te, tc]),
+            "event": np.concatenate([ee, ec]).astype(int),
+            "arm": np.r_[np.ones(te.size), np.zeros(tc.size)],
+        }
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -316,8 +349,11 @@ def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     [0.1539, 0.5922]
     """
     if n <= 0 or not 0 <= k <= n:
-        raise InputError(f"need 0 <= k <= n and n > 0, got k={k}, n={n}",
-                         source="clopper_pearson", fix="pass counts from a non-empty arm")
+        raise InputError(
+            f"need 0 <= k <= n and n > 0, got k={k}, n={n}",
+            source="clopper_pearson",
+            fix="pass counts from a non-empty arm",
+        )
     lo = 0.0 if k == 0 else float(stats.beta.ppf(alpha / 2, k, n - k + 1))
     hi = 1.0 if k == n else float(stats.beta.ppf(1 - alpha / 2, k + 1, n - k))
     return lo, hi
@@ -336,8 +372,9 @@ class ResponseSummary:
     median_dor_ci95: tuple[float, float]
 
 
-def response_summary(bor: np.ndarray, dor: TimeToEvent | None = None, *,
-                     alpha: float = 0.05) -> ResponseSummary:
+def response_summary(
+    bor: np.ndarray, dor: TimeToEvent | None = None, *, alpha: float = 0.05
+) -> ResponseSummary:
     """ORR with exact CI, CR rate, DCR and median DOR from best overall responses.
 
     ORR = (CR + PR)/n; DCR = (CR + PR + SD)/n, SD having met its minimum duration inside the
@@ -348,8 +385,12 @@ def response_summary(bor: np.ndarray, dor: TimeToEvent | None = None, *,
     codes = np.asarray(bor)
     n = int(codes.size)
     if n == 0:
-        raise InputError("no patients in the arm", source="response_summary", location="bor",
-                         fix="pass the best overall response of every patient in the arm")
+        raise InputError(
+            "no patients in the arm",
+            source="response_summary",
+            location="bor",
+            fix="pass the best overall response of every patient in the arm",
+        )
     n_cr = int(np.sum(codes == Response.CR))
     n_resp = n_cr + int(np.sum(codes == Response.PR))
     n_dc = n_resp + int(np.sum(codes == Response.SD))
@@ -357,9 +398,15 @@ def response_summary(bor: np.ndarray, dor: TimeToEvent | None = None, *,
     if dor is not None and np.any(dor.applies):
         km = kaplan_meier(dor, label="DOR", landmark_months=(), alpha=alpha)
         med, mci = km.median_months, km.median_ci95
-    return ResponseSummary(n=n, orr=n_resp / n, orr_ci95=clopper_pearson(n_resp, n, alpha),
-                           cr_rate=n_cr / n, dcr=n_dc / n, median_dor_months=med,
-                           median_dor_ci95=mci)
+    return ResponseSummary(
+        n=n,
+        orr=n_resp / n,
+        orr_ci95=clopper_pearson(n_resp, n, alpha),
+        cr_rate=n_cr / n,
+        dcr=n_dc / n,
+        median_dor_months=med,
+        median_dor_ci95=mci,
+    )
 
 
 def arm_table(
@@ -375,15 +422,22 @@ def arm_table(
     hr_ci_lower, hr_ci_upper, hr_p (NaN for the control arm or when no control is named).
     """
     if control is not None and control not in endpoint_by_arm:
-        raise InputError(f"control arm {control!r} is not among {list(endpoint_by_arm)}",
-                         source="arm_table", location="control",
-                         fix="name one of the arms as control, or pass control=None")
+        raise InputError(
+            f"control arm {control!r} is not among {list(endpoint_by_arm)}",
+            source="arm_table",
+            location="control",
+            fix="name one of the arms as control, or pass control=None",
+        )
     rows = []
     for arm, tte in endpoint_by_arm.items():
         km = kaplan_meier(tte, label=arm, landmark_months=landmark_months)
         row: dict[str, float | str | int] = {
-            "arm": arm, "n": km.n, "events": km.events, "median_months": km.median_months,
-            "median_ci_lower": km.median_ci95[0], "median_ci_upper": km.median_ci95[1],
+            "arm": arm,
+            "n": km.n,
+            "events": km.events,
+            "median_months": km.median_months,
+            "median_ci_lower": km.median_ci95[0],
+            "median_ci_upper": km.median_ci95[1],
         }
         for _, lm in km.landmarks.iterrows():
             key = f"rate_{lm['time_months']:g}m"
@@ -392,10 +446,12 @@ def arm_table(
             row[f"{key}_ci_upper"] = lm["ci_upper"]
         if control is not None and arm != control:
             hr = hazard_ratio(tte, endpoint_by_arm[control])
-            row.update(hr_vs_control=hr.hr, hr_ci_lower=hr.ci95[0], hr_ci_upper=hr.ci95[1],
-                       hr_p=hr.p_value)
+            row.update(
+                hr_vs_control=hr.hr, hr_ci_lower=hr.ci95[0], hr_ci_upper=hr.ci95[1], hr_p=hr.p_value
+            )
         else:
-            row.update(hr_vs_control=math.nan, hr_ci_lower=math.nan, hr_ci_upper=math.nan,
-                       hr_p=math.nan)
+            row.update(
+                hr_vs_control=math.nan, hr_ci_lower=math.nan, hr_ci_upper=math.nan, hr_p=math.nan
+            )
         rows.append(row)
     return pd.DataFrame(rows)

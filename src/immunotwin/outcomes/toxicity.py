@@ -58,7 +58,8 @@ def _index(name: str, values: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> n
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise InputError(
             f"{name} must lie in [{lo}, {hi}], got {arr[idx]!r}",
-            source="toxicity grading", location=f"{name}{list(idx)}",
+            source="toxicity grading",
+            location=f"{name}{list(idx)}",
             fix=f"pass the model's {name} trajectory (a fraction between {lo} and {hi})",
         )
     return arr
@@ -107,9 +108,12 @@ class CtcaeV5:
         for field in ("injury_thresholds", "alt_fold_thresholds", "capillary_leak_thresholds"):
             values = np.asarray(getattr(self, field), dtype=float)
             if np.any(np.diff(values) <= 0):
-                raise InputError(f"{field} must be strictly increasing, got {values.tolist()}",
-                                 source="CtcaeV5", location=field,
-                                 fix="list thresholds from grade 1 (or 2) upwards")
+                raise InputError(
+                    f"{field} must be strictly increasing, got {values.tolist()}",
+                    source="CtcaeV5",
+                    location=field,
+                    fix="list thresholds from grade 1 (or 2) upwards",
+                )
 
     def alt_fold_uln(self, d_liver: np.ndarray) -> np.ndarray:
         """ALT as a multiple of ULN from the liver injury index (brief §2.10, generalised)."""
@@ -122,8 +126,12 @@ class CtcaeV5:
         if organ == "hepatitis":
             return _count_above(self.alt_fold_uln(index), self.alt_fold_thresholds)
         if organ not in IRAE_ORGANS:
-            raise InputError(f"unknown organ {organ!r}", source="CtcaeV5.grade",
-                             location="organ", fix=f"use one of {list(IRAE_ORGANS)}")
+            raise InputError(
+                f"unknown organ {organ!r}",
+                source="CtcaeV5.grade",
+                location="organ",
+                fix=f"use one of {list(IRAE_ORGANS)}",
+            )
         grade = _count_above(_index(f"D_{organ}", index), self.injury_thresholds)
         return np.minimum(grade, self.max_grade.get(organ, 4)).astype(np.int8)
 
@@ -160,9 +168,12 @@ class AstctCrs2019:
         il6 = np.asarray(il6_signal_pg_ml, dtype=float)
         e = _index("E", endothelial_index)
         if il6.shape != e.shape or np.any(np.isnan(il6)) or np.any(il6 < 0):
-            raise InputError("IL-6 signal must be >= 0 and have the same shape as E",
-                             source="AstctCrs2019.grade", location="il6_signal_pg_ml",
-                             fix="pass I6*(1 - RO_toci) in pg/mL on the same time grid as E")
+            raise InputError(
+                "IL-6 signal must be >= 0 and have the same shape as E",
+                source="AstctCrs2019.grade",
+                location="il6_signal_pg_ml",
+                fix="pass I6*(1 - RO_toci) in pg/mL on the same time grid as E",
+            )
         fever = il6 > self.fever_il6_pg_ml
         started = np.maximum.accumulate(fever, axis=-1)
         organ = _count_above(e, self.endothelial_thresholds)
@@ -205,8 +216,11 @@ def worst_grade(grades: np.ndarray) -> np.ndarray:
 def worst_grade_per_patient(grades_by_organ: Mapping[str, np.ndarray]) -> np.ndarray:
     """(n_patients,) worst grade over all organs and times; each value is (n, n_times)."""
     if not grades_by_organ:
-        raise InputError("no organ grades given", source="worst_grade_per_patient",
-                         fix="pass {organ: grades array}")
+        raise InputError(
+            "no organ grades given",
+            source="worst_grade_per_patient",
+            fix="pass {organ: grades array}",
+        )
     return np.max(np.stack([worst_grade(g) for g in grades_by_organ.values()]), axis=0)
 
 
@@ -215,9 +229,12 @@ def onset_day(grades: np.ndarray, days: np.ndarray, min_grade: int = 1) -> np.nd
     g = np.asarray(grades) >= min_grade
     t = np.asarray(days, dtype=float)
     if g.shape[-1] != t.size:
-        raise InputError(f"grades have {g.shape[-1]} times but days has {t.size}",
-                         source="onset_day", location="days",
-                         fix="pass the time grid the grades were computed on")
+        raise InputError(
+            f"grades have {g.shape[-1]} times but days has {t.size}",
+            source="onset_day",
+            location="days",
+            fix="pass the time grid the grades were computed on",
+        )
     first = np.argmax(g, axis=-1)
     return np.where(g.any(axis=-1), t[first], np.inf)
 
@@ -259,7 +276,11 @@ class ManagementRules:
     skip_il2_capillary_leak_at_grade: int = 3
 
     ACTIONS: ClassVar[tuple[str, ...]] = (
-        "hold_ici", "discontinue_ici", "steroids", "tocilizumab", "skip_il2",
+        "hold_ici",
+        "discontinue_ici",
+        "steroids",
+        "tocilizumab",
+        "skip_il2",
     )
 
     def _flags(self, organ: str, g: np.ndarray, ctla4: np.ndarray) -> dict[str, np.ndarray]:
@@ -267,18 +288,23 @@ class ManagementRules:
             disc = g >= self.discontinue_at_grade
             if organ in self.ctla4_discontinue_organs:
                 disc |= ctla4[:, None] & (g >= self.ctla4_discontinue_at_grade)
-            return {"discontinue_ici": disc,
-                    "hold_ici": (g >= self.hold_at_grade) & ~disc,
-                    "steroids": g >= self.steroids_at_grade}
+            return {
+                "discontinue_ici": disc,
+                "hold_ici": (g >= self.hold_at_grade) & ~disc,
+                "steroids": g >= self.steroids_at_grade,
+            }
         if organ == "crs":
             return {"tocilizumab": g >= self.tocilizumab_crs_at_grade}
         if organ == "icans":
             return {"steroids": g >= self.steroids_icans_at_grade}
         if organ == "capillary_leak":
             return {"skip_il2": g >= self.skip_il2_capillary_leak_at_grade}
-        raise InputError(f"no management rule for {organ!r}", source="ManagementRules",
-                         location="grades_by_organ",
-                         fix=f"use keys from {list(IRAE_ORGANS)} or crs, icans, capillary_leak")
+        raise InputError(
+            f"no management rule for {organ!r}",
+            source="ManagementRules",
+            location="grades_by_organ",
+            fix=f"use keys from {list(IRAE_ORGANS)} or crs, icans, capillary_leak",
+        )
 
     def actions(
         self,
@@ -306,14 +332,26 @@ class ManagementRules:
         for organ, grades in grades_by_organ.items():
             g = np.asarray(grades)
             if g.ndim != 2 or g.shape[1] != t.size:
-                raise InputError(f"grades for {organ} must be (n_patients, {t.size})",
-                                 source="ManagementRules.actions", location=organ,
-                                 fix="pass one column per day in days")
+                raise InputError(
+                    f"grades for {organ} must be (n_patients, {t.size})",
+                    source="ManagementRules.actions",
+                    location=organ,
+                    fix="pass one column per day in days",
+                )
             ctla4 = np.broadcast_to(np.asarray(anti_ctla4, dtype=bool), (g.shape[0],))
             for action, flag in self._flags(organ, g, ctla4).items():
                 p, j = np.nonzero(flag)
-                frames.append(pd.DataFrame({"patient": p, "day": t[j], "organ": organ,
-                                            "grade": g[p, j].astype(int), "action": action}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "patient": p,
+                            "day": t[j],
+                            "organ": organ,
+                            "grade": g[p, j].astype(int),
+                            "action": action,
+                        }
+                    )
+                )
         cols = ["patient", "day", "organ", "grade", "action"]
         if not frames:
             return pd.DataFrame(columns=cols)
