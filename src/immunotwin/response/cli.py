@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -30,11 +31,12 @@ def _fail(exc: ImmunotwinError) -> None:
 
 @app.command("train")
 def train_cmd(
-    data_dir: Path = typer.Option(None, help="folder with the LORIS cohort CSVs "
-                                  "(default ../shared/data/icb)"),
-    out: Path = typer.Option(None, help="where to write the artifact (default: the packaged "
-                             "src/immunotwin/data/response/response_model.json)"),
-    seed: int = typer.Option(0, help="seed of the recorded cross-validation"),
+    data_dir: Annotated[Path | None, typer.Option(help="folder with the LORIS cohort CSVs "
+                                  "(default ../shared/data/icb)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="where to write the artifact (default: the packaged "
+                             "src/immunotwin/data/response/response_model.json)")] = None,
+    seed: Annotated[int, typer.Option(help="seed of the recorded cross-validation")] = 0,
 ) -> None:
     """Retrain the shipped model from the data, bit-for-bit.
 
@@ -52,11 +54,14 @@ def train_cmd(
 
 @app.command("predict")
 def predict_cmd(
-    input_csv: Path = typer.Argument(None, help="cohort CSV with LORIS column names"),
-    out: Path = typer.Option(None, "--out", help="output CSV"),
-    patient: str = typer.Option(None, "--patient", help="one patient as a JSON file or text"),
-    model: Path = typer.Option(None, help="artifact JSON (default: packaged model)"),
-    id_column: str = typer.Option(ID_COLUMN, help="ID column kept in the output"),
+    input_csv: Annotated[Path | None, typer.Argument(
+        help="cohort CSV with LORIS column names")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output CSV")] = None,
+    patient: Annotated[str | None, typer.Option(
+        "--patient", help="one patient as a JSON file or text")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="artifact JSON (default: packaged model)")] = None,
+    id_column: Annotated[str, typer.Option(help="ID column kept in the output")] = ID_COLUMN,
 ) -> None:
     """Predict response probability and OS/PFS risk.
 
@@ -86,10 +91,12 @@ def predict_cmd(
 
 @app.command("evaluate")
 def evaluate_cmd(
-    input_csv: Path = typer.Argument(..., help="cohort CSV with a Response column"),
-    model: Path = typer.Option(None, help="artifact JSON (default: packaged model)"),
-    n_boot: int = typer.Option(1000, help="bootstrap resamples for the 95 % CI"),
-    json_out: Path = typer.Option(None, "--json", help="also write the full result as JSON"),
+    input_csv: Annotated[Path, typer.Argument(help="cohort CSV with a Response column")],
+    model: Annotated[Path | None, typer.Option(
+        help="artifact JSON (default: packaged model)")] = None,
+    n_boot: Annotated[int, typer.Option(help="bootstrap resamples for the 95 % CI")] = 1000,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="also write the full result as JSON")] = None,
 ) -> None:
     """AUC with bootstrap 95 % CI, calibration and C-index, versus LORIS, TMB and PD-L1.
 
@@ -108,11 +115,11 @@ def evaluate_cmd(
 
 @app.command("report")
 def report_cmd(
-    data_dir: Path = typer.Option(None, help="folder with the LORIS cohort CSVs"),
-    out_dir: Path = typer.Option(Path("docs"), help="writes response_metrics.json and "
-                                 "response_calibration.png here"),
-    n_boot: int = typer.Option(1000, help="bootstrap resamples"),
-    selection: bool = typer.Option(True, help="also run the model-selection grid"),
+    data_dir: Annotated[Path | None, typer.Option(help="folder with the LORIS cohort CSVs")] = None,
+    out_dir: Annotated[Path, typer.Option(help="writes response_metrics.json and "
+                                 "response_calibration.png here")] = Path("docs"),
+    n_boot: Annotated[int, typer.Option(help="bootstrap resamples")] = 1000,
+    selection: Annotated[bool, typer.Option(help="also run the model-selection grid")] = True,
 ) -> None:
     """Model-card numbers: selection grid, every cohort (MSK1 = holdout), calibration plot.
 
