@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from immunotwin.errors import InputError
+from immunotwin.response import PatternLogisticClassifier, check_cohort
+from immunotwin.response.artifact import (
+    dumps,
+    load_artifact,
+    model_from_dict,
+    predict_cohort,
+    shipped_artifact_path,
+    train,
+)
+from immunotwin.response.features import build_features
+from immunotwin.response.hook import score_virtual_patients
+from immunotwin.response.io import read_named_cohort
+from immunotwin.response.metrics import auc_with_ci, brier_score, calibration_slope_intercept
+
+
+@pytest.fixture(scope="module")
+def train_small(icb_dir):
+    df = read_named_cohort(icb_dir, "Chowell_train").iloc[:400].reset_index(drop=True)
+    return build_features(df), df["Response"].to_numpy(float)
+
+
+def test_estimator_contract(train_small):
+    X, y = train_small
+    m = PatternLogisticClassifier(C=0.3, optional_groups=("prior_therapy", "pdl1"))
+    assert m.fit(X, y) is m
+    assert hasattr(m, "submodels_") and hasattr(m, "core_median_")
+    assert clone(m).get_params() == m.get_params()
+    p = m.predict_proba(X)
+    assert p.shape == (len(X), 2) and np.allclose(p.sum(axis=1), 1)
+    assert 0.6 < m.score(X, y) < 1.0
+
+
+def test_bad_hyperparameter_rejected(train_small):
+    X, y = train_small
+    with pytest.raises(ValueError):
+        PatternLogisticClassifier(C=-1).fit(X, y)
+
+
+def test_missing_optional_feature_uses_smaller_submodel(train_small):
+    X, y = train_small
+    m = PatternLogisticClassifier(optional_groups=("prior_therapy", "pdl1"),
+                                  min_patients=30).fit(X, y)
+    Z = X.iloc[:5].copy()
+    Z["pdl1_tps_percent"] = 50.0
+    Z.loc[Z.index[:2], "prior_systemic_therapy"] = np.nan
+    _, contrib, used = m.explain(Z)
+    assert used[0] == ("pdl1",) and used[4] == ("prior_therapy", "pdl1")
+    assert np.isnan(contrib["prior_systemic_therapy"].iloc[0])
+
+
+def test_explanations_add_up_to_log_odds(train_small):
+    X, y = train_small
+    m = PatternLogisticClassifier().fit(X, y)
+    logit, contrib, used = m.explain(X.iloc[:20])
+    for i in range(20):
+        sub = m.submodels_[used[i]]
+        assert sub["intercept"] + contrib.iloc[i].sum() == pytest.approx(logit[i], abs=1e-9)
+
+
+def test_higher_tmb_raises_probability():
+    art = load_artifact()
+    base = {"TMB": 2.0, "Albumin": 4.0, "NLR": 3.0, "Age": 65.0, "CancerType": "Melanoma",
+            "Systemic_therapy_history": 0}
+    df = check_cohort(pd.DataFrame([base, {**base, "TMB": 40.0}]))
+    p = predict_cohort(df, art)["response_probability"].to_numpy()
+    assert p[1] > p[0]
+
+
+def test_retrain_reproduces_shipped_artifact_bytes(icb_dir):
+    art = train(icb_dir, seed=0)
+    assert dumps(art) == shipped_artifact_path().read_text()
+
+
+def test_shipped_model_auc_chowell_test(icb_dir):
+    df = read_named_cohort(icb_dir, "Chowell_test")
+    m = model_from_dict(load_artifact()["response_model"])
+    assert m.score(build_features(df), df["Response"]) > 0.70
+
+
+def test_hook_scores_virtual_patients():
+    vp = pd.DataFrame({
+        "tmb_mut_per_mb": [1.0, 30.0, np.nan], "pdl1_tps": [0.0, 0.8, np.nan],
+        "albumin_g_per_l": [35.0, 42.0, 40.0], "nlr": [8.0, 2.0, 3.0],
+        "age_years": [70, 60, 55], "tumor_type": ["nsclc", "nsclc", "melanoma"],
+    })
+    p = score_virtual_patients(vp)
+    assert p.shape == (3,) and np.all((p > 0) & (p < 1)) and p[1] > p[0]
+    with pytest.raises(InputError):
+        score_virtual_patients(vp.drop(columns=["tumor_type"]))
+
+
+def test_metrics_known_values():
+    y = np.array([0, 0, 1, 1])
+    auc, lo, hi = auc_with_ci(y, np.array([0.1, 0.4, 0.35, 0.8]), n_boot=200)
+    assert auc == pytest.approx(0.75) and lo <= auc <= hi
+    assert brier_score(y, np.array([0, 0, 1, 1.0])) == 0.0
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0.05, 0.95, 4000)
+    a, b = calibration_slope_intercept(rng.uniform(size=4000) < p, p)
+    assert abs(a) < 0.15 and abs(b - 1) < 0.15
