@@ -11,8 +11,14 @@ from immunotwin.response.io import read_named_cohort
 
 
 def _patient(**kw):
-    base = {"TMB": 10.0, "Albumin": 4.0, "NLR": 3.0, "Age": 60.0, "CancerType": "NSCLC",
-            "Systemic_therapy_history": 0}
+    base = {
+        "TMB": 10.0,
+        "Albumin": 4.0,
+        "NLR": 3.0,
+        "Age": 60.0,
+        "CancerType": "NSCLC",
+        "Systemic_therapy_history": 0,
+    }
     base.update(kw)
     return pd.DataFrame([base])
 

@@ -46,8 +46,9 @@ def test_bad_hyperparameter_rejected(train_small):
 
 def test_missing_optional_feature_uses_smaller_submodel(train_small):
     X, y = train_small
-    m = PatternLogisticClassifier(optional_groups=("prior_therapy", "pdl1"),
-                                  min_patients=30).fit(X, y)
+    m = PatternLogisticClassifier(optional_groups=("prior_therapy", "pdl1"), min_patients=30).fit(
+        X, y
+    )
     Z = X.iloc[:5].copy()
     Z["pdl1_tps_percent"] = 50.0
     Z.loc[Z.index[:2], "prior_systemic_therapy"] = np.nan
@@ -67,8 +68,14 @@ def test_explanations_add_up_to_log_odds(train_small):
 
 def test_higher_tmb_raises_probability():
     art = load_artifact()
-    base = {"TMB": 2.0, "Albumin": 4.0, "NLR": 3.0, "Age": 65.0, "CancerType": "Melanoma",
-            "Systemic_therapy_history": 0}
+    base = {
+        "TMB": 2.0,
+        "Albumin": 4.0,
+        "NLR": 3.0,
+        "Age": 65.0,
+        "CancerType": "Melanoma",
+        "Systemic_therapy_history": 0,
+    }
     df = check_cohort(pd.DataFrame([base, {**base, "TMB": 40.0}]))
     p = predict_cohort(df, art)["response_probability"].to_numpy()
     assert p[1] > p[0]
@@ -86,11 +93,16 @@ def test_shipped_model_auc_chowell_test(icb_dir):
 
 
 def test_hook_scores_virtual_patients():
-    vp = pd.DataFrame({
-        "tmb_mut_per_mb": [1.0, 30.0, np.nan], "pdl1_tps": [0.0, 0.8, np.nan],
-        "albumin_g_per_l": [35.0, 42.0, 40.0], "nlr": [8.0, 2.0, 3.0],
-        "age_years": [70, 60, 55], "tumor_type": ["nsclc", "nsclc", "melanoma"],
-    })
+    vp = pd.DataFrame(
+        {
+            "tmb_mut_per_mb": [1.0, 30.0, np.nan],
+            "pdl1_tps": [0.0, 0.8, np.nan],
+            "albumin_g_per_l": [35.0, 42.0, 40.0],
+            "nlr": [8.0, 2.0, 3.0],
+            "age_years": [70, 60, 55],
+            "tumor_type": ["nsclc", "nsclc", "melanoma"],
+        }
+    )
     p = score_virtual_patients(vp)
     assert p.shape == (3,) and np.all((p > 0) & (p < 1)) and p[1] > p[0]
     with pytest.raises(InputError):

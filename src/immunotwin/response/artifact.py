@@ -29,8 +29,11 @@ from .survival import cox_risk, fit_cox, survival_design
 ARTIFACT_NAME = "response_model.json"
 #: hyper-parameters chosen by ``validation.select_model`` (see docs/response.md)
 CHOSEN_PARAMS: dict = {
-    "C": 0.3, "optional_groups": ["prior_therapy", "pdl1"], "min_patients": 100,
-    "max_iter": 5000, "tmb_transform": "linear",
+    "C": 0.3,
+    "optional_groups": ["prior_therapy", "pdl1"],
+    "min_patients": 100,
+    "max_iter": 5000,
+    "tmb_transform": "linear",
 }
 TRAIN_COHORT = "Chowell_train"
 
@@ -71,8 +74,10 @@ def train(data_dir: str | Path | None = None, seed: int = 0) -> dict:
     params["optional_groups"] = tuple(params["optional_groups"])
     model = PatternLogisticClassifier(**params).fit(X, y)
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-    cv = [PatternLogisticClassifier(**params).fit(X.iloc[a], y[a]).score(X.iloc[b], y[b])
-          for a, b in folds.split(X, y)]
+    cv = [
+        PatternLogisticClassifier(**params).fit(X.iloc[a], y[a]).score(X.iloc[b], y[b])
+        for a, b in folds.split(X, y)
+    ]
     Xs = survival_design(df)
     medians = {c: float(Xs[c].median()) for c in Xs.columns}
     survival = {
@@ -83,11 +88,19 @@ def train(data_dir: str | Path | None = None, seed: int = 0) -> dict:
     src = data_dir / f"LORIS_AllData__{TRAIN_COHORT}.csv"
     return {
         "format": "immunotwin.response/1",
-        "training": {"cohort": TRAIN_COHORT, "file": src.name, "sha256": _sha256(src),
-                     "n_patients": len(df), "seed": seed,
-                     "cv5_auc_mean": float(np.mean(cv))},
-        "versions": {"numpy": np.__version__, "scikit-learn": sklearn.__version__,
-                     "lifelines": lifelines.__version__},
+        "training": {
+            "cohort": TRAIN_COHORT,
+            "file": src.name,
+            "sha256": _sha256(src),
+            "n_patients": len(df),
+            "seed": seed,
+            "cv5_auc_mean": float(np.mean(cv)),
+        },
+        "versions": {
+            "numpy": np.__version__,
+            "scikit-learn": sklearn.__version__,
+            "lifelines": lifelines.__version__,
+        },
         "response_model": model_to_dict(model),
         "survival": survival,
     }
@@ -101,9 +114,15 @@ def model_to_dict(model: PatternLogisticClassifier) -> dict:
         "params": params,
         "core_median": model.core_median_,
         "submodels": [
-            {"pattern": list(p), "features": s["features"], "mean": s["mean"].tolist(),
-             "scale": s["scale"].tolist(), "coef": s["coef"].tolist(),
-             "intercept": s["intercept"], "n_train": s["n_train"]}
+            {
+                "pattern": list(p),
+                "features": s["features"],
+                "mean": s["mean"].tolist(),
+                "scale": s["scale"].tolist(),
+                "coef": s["coef"].tolist(),
+                "intercept": s["intercept"],
+                "n_train": s["n_train"],
+            }
             for p, s in model.submodels_.items()
         ],
     }
@@ -117,9 +136,14 @@ def model_from_dict(d: dict) -> PatternLogisticClassifier:
     m.classes_ = np.array([0, 1])
     m.core_median_ = dict(d["core_median"])
     m.submodels_ = {
-        tuple(s["pattern"]): {"features": s["features"], "mean": np.asarray(s["mean"]),
-                              "scale": np.asarray(s["scale"]), "coef": np.asarray(s["coef"]),
-                              "intercept": s["intercept"], "n_train": s["n_train"]}
+        tuple(s["pattern"]): {
+            "features": s["features"],
+            "mean": np.asarray(s["mean"]),
+            "scale": np.asarray(s["scale"]),
+            "coef": np.asarray(s["coef"]),
+            "intercept": s["intercept"],
+            "n_train": s["n_train"],
+        }
         for s in d["submodels"]
     }
     return m
@@ -145,8 +169,11 @@ def load_artifact(path: str | Path | None = None) -> dict:
     """Read an artifact (default: the packaged one)."""
     path = Path(path) if path is not None else shipped_artifact_path()
     if not path.is_file():
-        raise InputError("model artifact not found", source=str(path),
-                         fix="run `immunotwin response train` to create it")
+        raise InputError(
+            "model artifact not found",
+            source=str(path),
+            fix="run `immunotwin response train` to create it",
+        )
     return json.loads(path.read_text())
 
 

@@ -17,10 +17,30 @@ NLR_CAP = 25.0
 AGE_CAP_YEARS = 85.0
 
 #: Cancer-type calibration term (CTCT) of pan-cancer LORIS, in CANCER_TYPES order.
-LORIS_CANCER_TERM: dict[str, float] = dict(zip(CANCER_TYPES, (
-    -0.3323, -0.3323, -0.102, -0.0079, 0.55, 0.2306, 0.0678, -0.1189, -0.0086, 0.1255, 0.0008,
-    -0.052, -1.1169, 0.5451, 0.0542, -0.0033,
-), strict=True))
+LORIS_CANCER_TERM: dict[str, float] = dict(
+    zip(
+        CANCER_TYPES,
+        (
+            -0.3323,
+            -0.3323,
+            -0.102,
+            -0.0079,
+            0.55,
+            0.2306,
+            0.0678,
+            -0.1189,
+            -0.0086,
+            0.1255,
+            0.0008,
+            -0.052,
+            -1.1169,
+            0.5451,
+            0.0542,
+            -0.0033,
+        ),
+        strict=True,
+    )
+)
 
 
 def _sigmoid(s: np.ndarray) -> np.ndarray:

@@ -20,8 +20,10 @@ from .artifact import (
 from .io import read_cohort, read_patient_json, write_table
 from .schema import ID_COLUMN
 
-app = typer.Typer(help="Response prediction for checkpoint blockade (immunotwin response ...).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Response prediction for checkpoint blockade (immunotwin response ...).",
+    no_args_is_help=True,
+)
 
 
 def _fail(exc: ImmunotwinError) -> None:
@@ -31,11 +33,17 @@ def _fail(exc: ImmunotwinError) -> None:
 
 @app.command("train")
 def train_cmd(
-    data_dir: Annotated[Path | None, typer.Option(help="folder with the LORIS cohort CSVs "
-                                  "(default ../shared/data/icb)")] = None,
-    out: Annotated[Path | None, typer.Option(
-        help="where to write the artifact (default: the packaged "
-                             "src/immunotwin/data/response/response_model.json)")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="folder with the LORIS cohort CSVs (default ../shared/data/icb)"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="where to write the artifact (default: the packaged "
+            "src/immunotwin/data/response/response_model.json)"
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the recorded cross-validation")] = 0,
 ) -> None:
     """Retrain the shipped model from the data, bit-for-bit.
@@ -48,19 +56,24 @@ def train_cmd(
         _fail(exc)
     target = out or shipped_artifact_path()
     save_artifact(artifact, target)
-    typer.echo(f"wrote {target} (5-fold CV AUC in Chowell_train "
-               f"{artifact['training']['cv5_auc_mean']:.3f})")
+    typer.echo(
+        f"wrote {target} (5-fold CV AUC in Chowell_train "
+        f"{artifact['training']['cv5_auc_mean']:.3f})"
+    )
 
 
 @app.command("predict")
 def predict_cmd(
-    input_csv: Annotated[Path | None, typer.Argument(
-        help="cohort CSV with LORIS column names")] = None,
+    input_csv: Annotated[
+        Path | None, typer.Argument(help="cohort CSV with LORIS column names")
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output CSV")] = None,
-    patient: Annotated[str | None, typer.Option(
-        "--patient", help="one patient as a JSON file or text")] = None,
-    model: Annotated[Path | None, typer.Option(
-        help="artifact JSON (default: packaged model)")] = None,
+    patient: Annotated[
+        str | None, typer.Option("--patient", help="one patient as a JSON file or text")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="artifact JSON (default: packaged model)")
+    ] = None,
     id_column: Annotated[str, typer.Option(help="ID column kept in the output")] = ID_COLUMN,
 ) -> None:
     """Predict response probability and OS/PFS risk.
@@ -92,11 +105,13 @@ def predict_cmd(
 @app.command("evaluate")
 def evaluate_cmd(
     input_csv: Annotated[Path, typer.Argument(help="cohort CSV with a Response column")],
-    model: Annotated[Path | None, typer.Option(
-        help="artifact JSON (default: packaged model)")] = None,
+    model: Annotated[
+        Path | None, typer.Option(help="artifact JSON (default: packaged model)")
+    ] = None,
     n_boot: Annotated[int, typer.Option(help="bootstrap resamples for the 95 % CI")] = 1000,
-    json_out: Annotated[Path | None, typer.Option(
-        "--json", help="also write the full result as JSON")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="also write the full result as JSON")
+    ] = None,
 ) -> None:
     """AUC with bootstrap 95 % CI, calibration and C-index, versus LORIS, TMB and PD-L1.
 
@@ -116,8 +131,9 @@ def evaluate_cmd(
 @app.command("report")
 def report_cmd(
     data_dir: Annotated[Path | None, typer.Option(help="folder with the LORIS cohort CSVs")] = None,
-    out_dir: Annotated[Path, typer.Option(help="writes response_metrics.json and "
-                                 "response_calibration.png here")] = Path("docs"),
+    out_dir: Annotated[
+        Path, typer.Option(help="writes response_metrics.json and response_calibration.png here")
+    ] = Path("docs"),
     n_boot: Annotated[int, typer.Option(help="bootstrap resamples")] = 1000,
     selection: Annotated[bool, typer.Option(help="also run the model-selection grid")] = True,
 ) -> None:
@@ -133,8 +149,9 @@ def report_cmd(
     result = {"cohorts": full_report(data_dir, artifact, n_boot=n_boot)}
     from .io import read_named_cohort
 
-    pvp = prognostic_vs_predictive(read_named_cohort(data_dir, "Chowell_train"),
-                                   read_named_cohort(data_dir, "MSK_nonICB"))
+    pvp = prognostic_vs_predictive(
+        read_named_cohort(data_dir, "Chowell_train"), read_named_cohort(data_dir, "MSK_nonICB")
+    )
     result["prognostic_vs_predictive_os"] = pvp.to_dict(orient="records")
     if selection:
         result["selection_grid"] = select_model(data_dir).to_dict(orient="records")
@@ -145,22 +162,29 @@ def report_cmd(
         for name, res in cohorts.items():
             typer.echo(f"== {name} ({group})\n{_format(res)}")
     typer.echo(pvp.to_string(index=False))
-    typer.echo(f"wrote {out_dir / 'response_metrics.json'} and "
-               f"{out_dir / 'response_calibration.png'}")
+    typer.echo(
+        f"wrote {out_dir / 'response_metrics.json'} and {out_dir / 'response_calibration.png'}"
+    )
 
 
 def _format(result: dict) -> str:
     lines = [f"patients {result['n_patients']}"]
     for name, r in result.get("auc", {}).items():
-        lines.append(f"  AUC {name:18s} {r['auc']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]"
-                     f"  n={r['n']}  (immunotwin on same patients "
-                     f"{r['immunotwin_auc_same_patients']:.3f})")
+        lines.append(
+            f"  AUC {name:18s} {r['auc']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]"
+            f"  n={r['n']}  (immunotwin on same patients "
+            f"{r['immunotwin_auc_same_patients']:.3f})"
+        )
     cal = result.get("calibration")
     if cal:
-        lines.append(f"  Brier {cal['brier']:.4f} (LORIS {cal['brier_loris_pan_cancer']:.4f})  "
-                     f"mean predicted {cal['mean_predicted']:.3f}  calibration intercept "
-                     f"{cal['intercept']:.2f} slope {cal['slope']:.2f}")
+        lines.append(
+            f"  Brier {cal['brier']:.4f} (LORIS {cal['brier_loris_pan_cancer']:.4f})  "
+            f"mean predicted {cal['mean_predicted']:.3f}  calibration intercept "
+            f"{cal['intercept']:.2f} slope {cal['slope']:.2f}"
+        )
     for end, c in result.get("c_index", {}).items():
-        lines.append(f"  C-index {end}: immunotwin Cox {c['immunotwin_cox']:.3f}  "
-                     f"LORIS {c['loris_pan_cancer']:.3f}  n={c['n']}")
+        lines.append(
+            f"  C-index {end}: immunotwin Cox {c['immunotwin_cox']:.3f}  "
+            f"LORIS {c['loris_pan_cancer']:.3f}  n={c['n']}"
+        )
     return "\n".join(lines)

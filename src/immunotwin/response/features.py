@@ -16,7 +16,10 @@ from .baselines import AGE_CAP_YEARS, NLR_CAP, TMB_CAP_MUT_PER_MB
 from .schema import CANCER_TYPES, PDL1_COLUMN
 
 CORE_FEATURES: tuple[str, ...] = (
-    "tmb_capped", "albumin_g_per_dl", "nlr_capped", "age_capped",
+    "tmb_capped",
+    "albumin_g_per_dl",
+    "nlr_capped",
+    "age_capped",
 ) + tuple(f"type_{t}" for t in CANCER_TYPES)
 
 #: optional group -> the feature columns it contributes

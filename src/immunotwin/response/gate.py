@@ -25,14 +25,18 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
         naming the column, its expected unit and how to fix it.
     """
     if not isinstance(df, pd.DataFrame):
-        raise InputError("expected a table (pandas DataFrame)", source=source,
-                         fix="read the CSV with immunotwin.response.read_cohort")
+        raise InputError(
+            "expected a table (pandas DataFrame)",
+            source=source,
+            fix="read the CSV with immunotwin.response.read_cohort",
+        )
     out = df.copy()
     for name, spec in COLUMNS.items():
         if spec.required and name not in out.columns:
             raise InputError(
                 f"required column '{name}' ({spec.unit}) is missing",
-                source=source, location=f"column {name}",
+                source=source,
+                location=f"column {name}",
                 fix=f"add a column named exactly '{name}' in {spec.unit}; "
                 "see docs/response.md for the column dictionary",
             )
@@ -46,7 +50,8 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
             row = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
                 f"non-numeric value {out[name].iloc[row]!r} in column '{name}' ({spec.unit})",
-                source=source, location=f"row {row + 1}, column {name}",
+                source=source,
+                location=f"row {row + 1}, column {name}",
                 fix="leave the cell empty if unknown, otherwise give a number",
             )
         out[name] = col.astype(float)
@@ -56,19 +61,23 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
         if name == "Albumin" and values.median() > 10:
             raise InputError(
                 f"column 'Albumin' looks like g/L (median {values.median():g}); expected g/dL",
-                source=source, location="column Albumin",
+                source=source,
+                location="column Albumin",
                 fix="divide albumin by 10 to convert g/L to g/dL",
             )
         if name == "HGB" and values.median() > 30:
             raise InputError(
                 f"column 'HGB' looks like g/L (median {values.median():g}); expected g/dL",
-                source=source, location="column HGB", fix="divide haemoglobin by 10",
+                source=source,
+                location="column HGB",
+                fix="divide haemoglobin by 10",
             )
         if spec.binary and not values.isin([0.0, 1.0]).all():
             row = int(np.flatnonzero((~col.isin([0.0, 1.0]) & col.notna()).to_numpy())[0])
             raise InputError(
                 f"column '{name}' must be 0 or 1 ({spec.unit}), found {col.iloc[row]:g}",
-                source=source, location=f"row {row + 1}, column {name}",
+                source=source,
+                location=f"row {row + 1}, column {name}",
                 fix=f"recode '{name}' as 0/1 ({spec.unit})",
             )
         outside = (col < spec.low) | (col > spec.high)
@@ -77,7 +86,8 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
             raise InputError(
                 f"value {col.iloc[row]:g} in column '{name}' is outside {spec.low:g}-{spec.high:g}"
                 f" {spec.unit}",
-                source=source, location=f"row {row + 1}, column {name}",
+                source=source,
+                location=f"row {row + 1}, column {name}",
                 fix=spec.hint or f"give '{name}' in {spec.unit}",
             )
     if "PDL1_TPS(%)" in out.columns:
@@ -85,7 +95,8 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
         if len(pdl1) >= 5 and pdl1.max() <= 1.0 and (pdl1 > 0).any():
             raise InputError(
                 "column 'PDL1_TPS(%)' looks like a fraction (all values <= 1); expected percent",
-                source=source, location="column PDL1_TPS(%)",
+                source=source,
+                location="column PDL1_TPS(%)",
                 fix="multiply the PD-L1 tumour proportion score by 100 (0-100 %)",
             )
     return out
@@ -100,7 +111,8 @@ def _cancer_type_text(df: pd.DataFrame, source: str) -> pd.DataFrame:
         if len(present) < 16:
             raise InputError(
                 "no cancer type: need a 'CancerType' text column or CancerType1..CancerType16",
-                source=source, location="column CancerType",
+                source=source,
+                location="column CancerType",
                 fix="add 'CancerType' with one of: " + ", ".join(names),
             )
         cols = [c for c in onehot if c in df.columns]
@@ -114,13 +126,17 @@ def _cancer_type_text(df: pd.DataFrame, source: str) -> pd.DataFrame:
     if unknown:
         raise InputError(
             f"unknown cancer type(s) {unknown}",
-            source=source, location="column CancerType",
+            source=source,
+            location="column CancerType",
             fix="use one of: " + ", ".join(names),
         )
     if text.isna().any():
         row = int(np.flatnonzero(text.isna().to_numpy())[0])
-        raise InputError("cancer type is empty", source=source,
-                         location=f"row {row + 1}, column CancerType",
-                         fix="give the cancer type of every patient")
+        raise InputError(
+            "cancer type is empty",
+            source=source,
+            location=f"row {row + 1}, column CancerType",
+            fix="give the cancer type of every patient",
+        )
     df["CancerType"] = text.astype(object)
     return df

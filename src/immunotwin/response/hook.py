@@ -11,20 +11,33 @@ from .features import build_features
 
 #: tumour-catalogue key -> LORIS cancer type (keys not listed score as "other": no type term)
 TUMOR_KEY_TO_CANCER_TYPE: dict[str, str] = {
-    "nsclc": "NSCLC", "nsclc_squamous": "NSCLC", "sclc": "SCLC", "melanoma": "Melanoma",
-    "rcc": "Renal", "urothelial": "Bladder", "hnscc": "Head & Neck", "crc_msi_h": "Colorectal",
-    "crc_mss": "Colorectal", "tnbc": "Breast", "her2_breast": "Breast", "hcc": "Hepatobiliary",
-    "gastric": "Gastric", "esophageal": "Esophageal", "endometrial": "Endometrial",
-    "mesothelioma": "Mesothelioma", "ovarian": "Ovarian", "pancreatic": "Pancreatic",
+    "nsclc": "NSCLC",
+    "nsclc_squamous": "NSCLC",
+    "sclc": "SCLC",
+    "melanoma": "Melanoma",
+    "rcc": "Renal",
+    "urothelial": "Bladder",
+    "hnscc": "Head & Neck",
+    "crc_msi_h": "Colorectal",
+    "crc_mss": "Colorectal",
+    "tnbc": "Breast",
+    "her2_breast": "Breast",
+    "hcc": "Hepatobiliary",
+    "gastric": "Gastric",
+    "esophageal": "Esophageal",
+    "endometrial": "Endometrial",
+    "mesothelioma": "Mesothelioma",
+    "ovarian": "Ovarian",
+    "pancreatic": "Pancreatic",
     "sarcoma": "Sarcoma",
 }
 
 #: virtual-patient column -> (cohort column, multiplier to the cohort unit)
 VIRTUAL_COLUMNS: dict[str, tuple[str, float]] = {
     "tmb_mut_per_mb": ("TMB", 1.0),
-    "pdl1_tps": ("PDL1_TPS(%)", 100.0),            # fraction 0-1 -> percent
+    "pdl1_tps": ("PDL1_TPS(%)", 100.0),  # fraction 0-1 -> percent
     "albumin_g_per_dl": ("Albumin", 1.0),
-    "albumin_g_per_l": ("Albumin", 0.1),           # g/L -> g/dL
+    "albumin_g_per_l": ("Albumin", 0.1),  # g/L -> g/dL
     "nlr": ("NLR", 1.0),
     "age_years": ("Age", 1.0),
     "prior_systemic_therapy": ("Systemic_therapy_history", 1.0),
@@ -34,9 +47,12 @@ VIRTUAL_COLUMNS: dict[str, tuple[str, float]] = {
 def virtual_to_cohort(df: pd.DataFrame) -> pd.DataFrame:
     """Map a virtual-patient biomarker table onto cohort column names and units."""
     if "tumor_type" not in df.columns:
-        raise InputError("column 'tumor_type' is missing", source="virtual patients",
-                         location="column tumor_type",
-                         fix="give the tumour-catalogue key, e.g. 'nsclc' or 'melanoma'")
+        raise InputError(
+            "column 'tumor_type' is missing",
+            source="virtual patients",
+            location="column tumor_type",
+            fix="give the tumour-catalogue key, e.g. 'nsclc' or 'melanoma'",
+        )
     out = pd.DataFrame(index=range(len(df)))
     for col, (target, factor) in VIRTUAL_COLUMNS.items():
         if col in df.columns:
@@ -45,8 +61,12 @@ def virtual_to_cohort(df: pd.DataFrame) -> pd.DataFrame:
                 values = np.where(np.isnan(out[target]), values, out[target])
             out[target] = values
     if "PDL1_TPS(%)" in out and np.nanmax(np.r_[out["PDL1_TPS(%)"].to_numpy(), 0]) > 100:
-        raise InputError("pdl1_tps must be a fraction 0-1", source="virtual patients",
-                         location="column pdl1_tps", fix="divide percent values by 100")
+        raise InputError(
+            "pdl1_tps must be a fraction 0-1",
+            source="virtual patients",
+            location="column pdl1_tps",
+            fix="divide percent values by 100",
+        )
     keys = df["tumor_type"].astype(str).str.lower().to_numpy()
     out["CancerType"] = [TUMOR_KEY_TO_CANCER_TYPE.get(k, "Other") for k in keys]
     return out

@@ -24,8 +24,11 @@ def read_cohort(path: str | Path) -> pd.DataFrame:
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV ({exc})", source=str(path),
-                         fix="save the table as comma-separated UTF-8 text") from exc
+        raise InputError(
+            f"not a readable CSV ({exc})",
+            source=str(path),
+            fix="save the table as comma-separated UTF-8 text",
+        ) from exc
     return check_cohort(df, source=str(path))
 
 
@@ -36,8 +39,9 @@ def read_named_cohort(data_dir: str | Path, name: str, drop_overlap: bool = True
     (see the MANIFEST of ``shared/data/icb``).
     """
     if name not in COHORTS:
-        raise InputError(f"unknown cohort '{name}'", location="cohort",
-                         fix="use one of: " + ", ".join(COHORTS))
+        raise InputError(
+            f"unknown cohort '{name}'", location="cohort", fix="use one of: " + ", ".join(COHORTS)
+        )
     data_dir = Path(data_dir)
     df = read_cohort(data_dir / f"LORIS_AllData__{name}.csv")
     if name == "Vanguri_NSCLC" and drop_overlap:
@@ -53,17 +57,23 @@ def read_patient_json(path_or_text: str | Path) -> pd.DataFrame:
     if not text.lstrip().startswith("{"):
         path = Path(text)
         if not path.is_file():
-            raise InputError("file not found", source=text,
-                             fix="give a JSON file or an inline JSON object")
+            raise InputError(
+                "file not found", source=text, fix="give a JSON file or an inline JSON object"
+            )
         source, text = str(path), path.read_text()
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON ({exc.msg})", source=source,
-                         location=f"line {exc.lineno}", fix="fix the JSON syntax") from exc
+        raise InputError(
+            f"invalid JSON ({exc.msg})",
+            source=source,
+            location=f"line {exc.lineno}",
+            fix="fix the JSON syntax",
+        ) from exc
     if not isinstance(obj, dict):
-        raise InputError("expected one JSON object", source=source,
-                         fix='give {"TMB": 10, "Albumin": 3.9, ...}')
+        raise InputError(
+            "expected one JSON object", source=source, fix='give {"TMB": 10, "Albumin": 3.9, ...}'
+        )
     return check_cohort(pd.DataFrame([obj]), source=source)
 
 

@@ -38,9 +38,7 @@ def brier_score(y: np.ndarray, prob: np.ndarray) -> float:
     return float(np.mean((prob - y) ** 2))
 
 
-def reliability_curve(
-    y: np.ndarray, prob: np.ndarray, n_bins: int = 5
-) -> list[dict[str, float]]:
+def reliability_curve(y: np.ndarray, prob: np.ndarray, n_bins: int = 5) -> list[dict[str, float]]:
     """Observed response rate against mean predicted probability in quantile bins.
 
     Returns one dict per bin: n, mean_predicted, observed_rate.
@@ -50,9 +48,13 @@ def reliability_curve(
     order = np.argsort(prob, kind="stable")
     bins = np.array_split(order, n_bins)
     return [
-        {"n": int(len(b)), "mean_predicted": float(prob[b].mean()),
-         "observed_rate": float(y[b].mean())}
-        for b in bins if len(b)
+        {
+            "n": int(len(b)),
+            "mean_predicted": float(prob[b].mean()),
+            "observed_rate": float(y[b].mean()),
+        }
+        for b in bins
+        if len(b)
     ]
 
 

@@ -70,15 +70,20 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------- helpers
     def _check_X(self, X: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(X, pd.DataFrame):
-            raise InputError("X must be a DataFrame from features.build_features",
-                             source="PatternLogisticClassifier",
-                             fix="call build_features(check_cohort(df)) first")
+            raise InputError(
+                "X must be a DataFrame from features.build_features",
+                source="PatternLogisticClassifier",
+                fix="call build_features(check_cohort(df)) first",
+            )
         need = list(CORE_FEATURES) + [c for g in self.optional_groups for c in OPTIONAL_GROUPS[g]]
         missing = [c for c in need if c not in X.columns]
         if missing:
-            raise InputError(f"feature columns {missing} are missing",
-                             source="PatternLogisticClassifier", location="X",
-                             fix="build X with immunotwin.response.features.build_features")
+            raise InputError(
+                f"feature columns {missing} are missing",
+                source="PatternLogisticClassifier",
+                location="X",
+                fix="build X with immunotwin.response.features.build_features",
+            )
         X = X[need].astype(float).copy()
         if self.tmb_transform == "log":
             X["tmb_capped"] = np.log1p(X["tmb_capped"])
@@ -86,8 +91,10 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
 
     def _patterns(self, X: pd.DataFrame) -> list[tuple[str, ...]]:
         """Tuple of measured optional groups for each row."""
-        have = {g: X[list(OPTIONAL_GROUPS[g])].notna().all(axis=1).to_numpy()
-                for g in self.optional_groups}
+        have = {
+            g: X[list(OPTIONAL_GROUPS[g])].notna().all(axis=1).to_numpy()
+            for g in self.optional_groups
+        }
         return [tuple(g for g in self.optional_groups if have[g][i]) for i in range(len(X))]
 
     def _resolve(self, pattern: tuple[str, ...]) -> tuple[str, ...]:
@@ -106,13 +113,19 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         unknown = set(self.optional_groups) - set(_GROUP_NAMES)
         if unknown:
-            raise InputError(f"unknown optional groups {sorted(unknown)}",
-                             location="optional_groups", fix=f"use a subset of {_GROUP_NAMES}")
+            raise InputError(
+                f"unknown optional groups {sorted(unknown)}",
+                location="optional_groups",
+                fix=f"use a subset of {_GROUP_NAMES}",
+            )
         X = self._check_X(X)
         y = np.asarray(y, dtype=float)
         if not np.isin(y, [0.0, 1.0]).all():
-            raise InputError("response labels must be 0/1", location="y",
-                             fix="use Response (1 = CR/PR, 0 = SD/PD)")
+            raise InputError(
+                "response labels must be 0/1",
+                location="y",
+                fix="use Response (1 = CR/PR, 0 = SD/PD)",
+            )
         self.classes_ = np.array([0, 1])
         core = list(CORE_FEATURES)
         self.core_median_ = {c: float(np.nanmedian(X[c])) for c in core}
@@ -132,8 +145,11 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
                 lr = LogisticRegression(C=self.C, max_iter=self.max_iter)
                 lr.fit((Z - mean) / scale, y[rows])
                 self.submodels_[pattern] = {
-                    "features": cols, "mean": mean, "scale": scale,
-                    "coef": lr.coef_[0].copy(), "intercept": float(lr.intercept_[0]),
+                    "features": cols,
+                    "mean": mean,
+                    "scale": scale,
+                    "coef": lr.coef_[0].copy(),
+                    "intercept": float(lr.intercept_[0]),
                     "n_train": int(rows.sum()),
                 }
         self.n_features_in_ = X.shape[1]

@@ -18,7 +18,11 @@ from lifelines.utils import concordance_index
 from .features import build_features
 
 SURVIVAL_FEATURES: tuple[str, ...] = (
-    "tmb_capped", "albumin_g_per_dl", "nlr_capped", "age_capped", "prior_systemic_therapy",
+    "tmb_capped",
+    "albumin_g_per_dl",
+    "nlr_capped",
+    "age_capped",
+    "prior_systemic_therapy",
 )
 
 
@@ -92,11 +96,13 @@ def prognostic_vs_predictive(
     s = cph.summary
     rows = []
     for f in feats:
-        rows.append({
-            "feature": f,
-            "prognostic_log_hr_per_sd": float(s.loc[f, "coef"]),
-            "prognostic_p": float(s.loc[f, "p"]),
-            "predictive_log_hr_per_sd": float(s.loc[f"{f}:icb", "coef"]),
-            "predictive_p": float(s.loc[f"{f}:icb", "p"]),
-        })
+        rows.append(
+            {
+                "feature": f,
+                "prognostic_log_hr_per_sd": float(s.loc[f, "coef"]),
+                "prognostic_p": float(s.loc[f, "p"]),
+                "predictive_log_hr_per_sd": float(s.loc[f"{f}:icb", "coef"]),
+                "predictive_p": float(s.loc[f"{f}:icb", "p"]),
+            }
+        )
     return pd.DataFrame(rows)

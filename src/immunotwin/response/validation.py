@@ -46,17 +46,26 @@ def select_model(data_dir: str | Path, seed: int = 0) -> pd.DataFrame:
     for groups, C, tmb in itertools.product(GRID_GROUPS, GRID_C, ("linear", "log")):
         params = {"C": C, "optional_groups": groups, "tmb_transform": tmb}
         folds = StratifiedKFold(5, shuffle=True, random_state=seed)
-        cv = [PatternLogisticClassifier(**params).fit(X.iloc[a], y[a]).score(X.iloc[b], y[b])
-              for a, b in folds.split(X, y)]
+        cv = [
+            PatternLogisticClassifier(**params).fit(X.iloc[a], y[a]).score(X.iloc[b], y[b])
+            for a, b in folds.split(X, y)
+        ]
         model = PatternLogisticClassifier(**params).fit(X, y)
-        row = {"optional_groups": "+".join(groups), "C": C, "tmb_transform": tmb,
-               "cv5_auc_train": float(np.mean(cv))}
+        row = {
+            "optional_groups": "+".join(groups),
+            "C": C,
+            "tmb_transform": tmb,
+            "cv5_auc_train": float(np.mean(cv)),
+        }
         for name, df in cohorts.items():
             row[f"auc_{name}"] = model.score(build_features(df), df["Response"].to_numpy(float))
         row["auc_selection_mean"] = float(np.mean([row[f"auc_{k}"] for k in SELECTION_COHORTS]))
         rows.append(row)
-    return pd.DataFrame(rows).sort_values("auc_selection_mean", ascending=False,
-                                          kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(rows)
+        .sort_values("auc_selection_mean", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def evaluate(df: pd.DataFrame, artifact: dict, n_boot: int = 1000, seed: int = 0) -> dict:
@@ -83,7 +92,9 @@ def evaluate(df: pd.DataFrame, artifact: dict, n_boot: int = 1000, seed: int = 0
             if ok.sum() >= 10 and len(np.unique(y[ok])) == 2:
                 auc, lo, hi = auc_with_ci(y[ok], s[ok], n_boot=n_boot, seed=seed)
                 out["auc"][name] = {
-                    "auc": auc, "ci95": [lo, hi], "n": int(ok.sum()),
+                    "auc": auc,
+                    "ci95": [lo, hi],
+                    "n": int(ok.sum()),
                     "immunotwin_auc_same_patients": _auc(y[ok], scores["immunotwin"][ok]),
                 }
         p = scores["immunotwin"]
@@ -93,7 +104,8 @@ def evaluate(df: pd.DataFrame, artifact: dict, n_boot: int = 1000, seed: int = 0
             "brier": brier_score(y[ok], p[ok]),
             "brier_loris_pan_cancer": _brier_ok(y, scores["loris_pan_cancer"]),
             "mean_predicted": float(p[ok].mean()),
-            "intercept": a, "slope": b,
+            "intercept": a,
+            "slope": b,
             "reliability": reliability_curve(y[ok], p[ok]),
         }
     out["c_index"] = {}
@@ -111,6 +123,7 @@ def evaluate(df: pd.DataFrame, artifact: dict, n_boot: int = 1000, seed: int = 0
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
     from sklearn.metrics import roc_auc_score
+
     return float(roc_auc_score(y, s))
 
 
@@ -123,10 +136,12 @@ def full_report(data_dir: str | Path, artifact: dict, n_boot: int = 1000, seed: 
     """Evaluate the frozen artifact on every ICB cohort; MSK1 reported as the holdout."""
     report: dict = {"selection": {}, "holdout": {}}
     for name in ("Chowell_train",) + SELECTION_COHORTS:
-        report["selection"][name] = evaluate(read_named_cohort(data_dir, name), artifact,
-                                             n_boot=n_boot, seed=seed)
-    report["holdout"][HOLDOUT_COHORT] = evaluate(read_named_cohort(data_dir, HOLDOUT_COHORT),
-                                                 artifact, n_boot=n_boot, seed=seed)
+        report["selection"][name] = evaluate(
+            read_named_cohort(data_dir, name), artifact, n_boot=n_boot, seed=seed
+        )
+    report["holdout"][HOLDOUT_COHORT] = evaluate(
+        read_named_cohort(data_dir, HOLDOUT_COHORT), artifact, n_boot=n_boot, seed=seed
+    )
     return report
 
 
@@ -144,8 +159,12 @@ def plot_calibration(data_dir: str | Path, artifact: dict, out_png: str | Path) 
         df = read_named_cohort(data_dir, name)
         p = predict_cohort(df, artifact)["response_probability"].to_numpy()
         bins = reliability_curve(df["Response"].to_numpy(float), p)
-        ax.plot([b["mean_predicted"] for b in bins], [b["observed_rate"] for b in bins],
-                marker="o", label=f"{name} (n={len(df)})")
+        ax.plot(
+            [b["mean_predicted"] for b in bins],
+            [b["observed_rate"] for b in bins],
+            marker="o",
+            label=f"{name} (n={len(df)})",
+        )
     ax.set_xlabel("predicted response probability (quintile mean)")
     ax.set_ylabel("observed objective response rate")
     ax.set_xlim(0, 1)
