@@ -1,0 +1,1 @@
+"""Health economics of virtual trials: costs, life-years, QALYs, ICERs and uncertainty."""
