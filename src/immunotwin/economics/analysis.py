@@ -218,7 +218,7 @@ def analyse_run(
         )
     all_warnings = list(dict.fromkeys(base_warnings + extra_warnings))
     for message in all_warnings:
-        logger.warning("economics: %s", message)
+        logger.info("economics warning: %s", message)
     for row in incremental[BASE_CASE]:
         row["icer"] = finite_or_none(row["icer"])
     return {

@@ -49,11 +49,12 @@ def discounted_time_years(
     """
     years = np.maximum(np.asarray(time_days, dtype=float), 0.0) / DAYS_PER_YEAR
     r = float(rate_per_year)
-    if r == 0.0:
+    if r < 1e-10:  # limit r -> 0 (avoids 0/0 for denormal rates; error < r * t**2)
         return years
     v = 1.0 / (1.0 + r)
     if method == "continuous":
-        return (1.0 - np.power(v, years)) / np.log(1.0 + r)
+        log_growth = np.log1p(r)
+        return -np.expm1(-years * log_growth) / log_growth
     if method == "annual":
         whole = np.floor(years)
         return (1.0 - np.power(v, whole)) / (1.0 - v) + (years - whole) * np.power(v, whole)
