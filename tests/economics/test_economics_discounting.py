@@ -73,12 +73,11 @@ def test_qalys_piecewise_constant_utilities_by_hand():
     v, ln = 1 / 1.03, math.log(1.03)
     expected = 0.653 * (1 - v) / ln + 0.473 * (v - v**3) / ln
     assert expected == pytest.approx(1.535263, abs=1e-5)
-    got = discounted_piecewise_constant(
-        np.array([0, 1, 3]) * DAYS_PER_YEAR, [0.653, 0.473], 0.03
-    )
+    got = discounted_piecewise_constant(np.array([0, 1, 3]) * DAYS_PER_YEAR, [0.653, 0.473], 0.03)
     assert got == pytest.approx(expected)
-    undiscounted = discounted_piecewise_constant(np.array([0, 1, 3]) * DAYS_PER_YEAR,
-                                                 [0.653, 0.473], 0.0)
+    undiscounted = discounted_piecewise_constant(
+        np.array([0, 1, 3]) * DAYS_PER_YEAR, [0.653, 0.473], 0.0
+    )
     assert undiscounted == pytest.approx(0.653 + 2 * 0.473)
 
 

@@ -97,9 +97,14 @@ def _patients(pfs_m, pfs_e, os_m, os_e, bor=None):
 
 
 EMPTY_DOSES = pd.DataFrame(
-    {"patient_id": pd.Series(dtype=int), "arm": pd.Series(dtype=str),
-     "drug": pd.Series(dtype=str), "day": pd.Series(dtype=float),
-     "amount": pd.Series(dtype=float), "amount_unit": pd.Series(dtype=str)}
+    {
+        "patient_id": pd.Series(dtype=int),
+        "arm": pd.Series(dtype=str),
+        "drug": pd.Series(dtype=str),
+        "day": pd.Series(dtype=float),
+        "amount": pd.Series(dtype=float),
+        "amount_unit": pd.Series(dtype=str),
+    }
 )
 
 
@@ -128,8 +133,12 @@ def test_partitioned_survival_equals_mean_time_without_censoring():
     pfs = rng.exponential(8, 400)
     os_ = pfs + rng.exponential(10, 400)
     patients = _patients(pfs, np.ones(400, int), os_, np.ones(400, int))
-    s = EconomicsSettings(grid_days=1.0, discount_rate_outcomes_per_year=0.0,
-                          discount_rate_costs_per_year=0.0, horizon_years=50)
+    s = EconomicsSettings(
+        grid_days=1.0,
+        discount_rate_outcomes_per_year=0.0,
+        discount_rate_costs_per_year=0.0,
+        horizon_years=50,
+    )
     use = resource_use(patients, EMPTY_DOSES, s)
     out = ArmOutcomes.from_patients(patients)
     idx = np.arange(400)
@@ -149,8 +158,9 @@ def test_markov_matches_partitioned_survival_for_exponential_data():
     pfs = rng.exponential(6 / np.log(2), n)
     os_ = pfs + rng.exponential(9 / np.log(2), n)
     fu = 60.0
-    patients = _patients(np.minimum(pfs, fu), (pfs <= fu).astype(int),
-                         np.minimum(os_, fu), (os_ <= fu).astype(int))
+    patients = _patients(
+        np.minimum(pfs, fu), (pfs <= fu).astype(int), np.minimum(os_, fu), (os_ <= fu).astype(int)
+    )
     s = EconomicsSettings()
     use = resource_use(patients, EMPTY_DOSES, s)
     out = ArmOutcomes.from_patients(patients)
@@ -176,10 +186,12 @@ def test_partitioned_survival_warns_when_pfs_curve_crosses_os():
     patients = _patients(pfs, pfs_e, os_, os_e)
     s = EconomicsSettings()
     use = resource_use(patients, EMPTY_DOSES, s)
-    with pytest.warns(CurveCrossingWarning, match="crossing arm"):
-        with pytest.warns(ExtrapolationWarning):
-            q = partitioned_survival(
-                ArmOutcomes.from_patients(patients), use, np.arange(10), s, label="crossing arm"
-            )
+    with (
+        pytest.warns(CurveCrossingWarning, match="crossing arm"),
+        pytest.warns(ExtrapolationWarning),
+    ):
+        q = partitioned_survival(
+            ArmOutcomes.from_patients(patients), use, np.arange(10), s, label="crossing arm"
+        )
     assert q.pd_years >= 0.0
     assert q.pf_years <= q.life_years

@@ -59,8 +59,12 @@ def test_frontier_chain_of_extended_dominance():
     costs = [0, 100_000, 150_000, 160_000]
     qalys = [0, 1.0, 2.0, 3.0]
     status = {f["name"]: f["status"] for f in efficiency_frontier(names, costs, qalys)}
-    assert status == {"A": "frontier", "B": "extendedly_dominated",
-                      "C": "extendedly_dominated", "D": "frontier"}
+    assert status == {
+        "A": "frontier",
+        "B": "extendedly_dominated",
+        "C": "extendedly_dominated",
+        "D": "frontier",
+    }
 
 
 def test_optimal_strategy_matches_frontier_icers():
