@@ -114,8 +114,10 @@ def test_resource_use_discounting_wastage_and_missing_prices():
     assert use.administrations_discounted[0] == pytest.approx(1 + 1 / 1.03)
     assert "carboplatin" in use.unpriced_drugs
     # recall prices can be switched off
-    with pytest.warns(MissingPriceWarning, match="ipilimumab"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         use2 = resource_use(patients, doses, EconomicsSettings(use_recall_prices=False))
+    assert any("ipilimumab" in str(w.message) and "recall" in str(w.message) for w in caught)
     assert "ipilimumab" not in use2.drugs
 
 
@@ -162,3 +164,16 @@ def test_with_updates_validates():
     with pytest.raises(ValueError):
         s.with_updates(discount_rate_costs_per_year=-1)
     assert np.isclose(s.utility_progressed, 0.473)
+
+
+def test_settings_example_in_docs_loads(tmp_path):
+    from economics_testdata import repo_root
+
+    text = (repo_root() / "docs" / "economics.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "kn024.yaml"
+    path.write_text(block)
+    s = load_settings(path)
+    assert s.monitoring_cost_per_week_pf_by_arm == {"chemotherapy": 1158}
+    assert s.subsequent_therapy["chemotherapy"].cost_per_patient_usd == 27989
+    assert s.drug_prices["pemetrexed"].price_usd is None
