@@ -195,3 +195,32 @@ def test_partitioned_survival_warns_when_pfs_curve_crosses_os():
         )
     assert q.pd_years >= 0.0
     assert q.pf_years <= q.life_years
+
+
+def test_per_patient_results_average_to_within_trial_view():
+    import tempfile
+    from pathlib import Path
+
+    from economics_testdata import make_run
+
+    from immunotwin.economics.io import read_trial_run
+    from immunotwin.economics.models import per_patient_results
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run = read_trial_run(make_run(Path(tmp) / "r", n_per_arm=50))
+    s = EconomicsSettings()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        use = resource_use(run.patients, run.doses, s)
+    table = per_patient_results(run.patients, use, s)
+    assert len(table) == len(run.patients)
+    for arm in run.arm_names:
+        idx = np.flatnonzero((run.patients["arm"] == arm).to_numpy())
+        res = evaluate(
+            within_trial(ArmOutcomes.from_patients(run.patients.iloc[idx]), use, idx, s),
+            unit_values(s, use, arm),
+        )
+        sub = table[table["arm"] == arm]
+        assert sub["cost_total"].mean() == pytest.approx(res["total_cost"])
+        assert sub["life_years"].mean() == pytest.approx(res["life_years"])
+        assert sub["qalys"].mean() == pytest.approx(res["qalys"])

@@ -16,6 +16,7 @@ from immunotwin.economics.decision import icer as icer
 from immunotwin.economics.decision import incremental_table as incremental_table
 from immunotwin.economics.decision import net_monetary_benefit as net_monetary_benefit
 from immunotwin.economics.io import load_settings as load_settings
+from immunotwin.economics.models import per_patient_results as per_patient_results
 from immunotwin.economics.report import economics_report_section as economics_report_section
 from immunotwin.economics.settings import DrugPrice as DrugPrice
 from immunotwin.economics.settings import EconomicsSettings as EconomicsSettings
@@ -38,5 +39,6 @@ __all__ = [
     "incremental_table",
     "load_settings",
     "net_monetary_benefit",
+    "per_patient_results",
     "run_economics",
 ]

@@ -92,7 +92,7 @@ class ArmQuantities:
 
     ``*_years``: discounted at the outcome rate; ``*_years_cost``: discounted at the cost rate;
     ``progressions``/``deaths``: expected number per patient within the horizon, each weighted
-    by the cost discount factor at its time. ``responder_pf_share``: share of progression-free
+    by the cost discount factor at its time. ``responder_pf_share``: share of (discounted) PF
     time lived by responders (weights the two progression-free utilities).
     """
 
@@ -196,7 +196,13 @@ def _common(
     use: ResourceUse, rows: NDArray[np.int64], out: ArmOutcomes, settings: EconomicsSettings
 ) -> dict[str, object]:
     horizon = settings.horizon_years * DAYS_PER_YEAR
-    pf_time = np.minimum(np.minimum(out.pfs_days, out.os_days), horizon)
+    # responder share of *discounted* PF time, so that the within-trial arm mean equals the
+    # mean of per-patient QALYs exactly
+    pf_time = discounted_time_years(
+        np.minimum(np.minimum(out.pfs_days, out.os_days), horizon),
+        settings.discount_rate_outcomes_per_year,
+        settings.discounting,
+    )
     total_pf = pf_time.sum()
     share = float(pf_time[out.responder].sum() / total_pf) if total_pf > 0 else 0.0
     duration = discounted_time_years(
@@ -376,3 +382,71 @@ def state_transition(
         deaths=_flow(grid, to_dead, rc, method),
         **_common(use, rows, out, settings),
     )
+
+
+def per_patient_results(
+    patients: pd.DataFrame, use: ResourceUse, settings: EconomicsSettings
+) -> pd.DataFrame:
+    """Discounted costs by category, LYs and QALYs of every patient (within-trial view).
+
+    One row per patient of ``patients`` (same order as ``use``): ``patient_id, arm,
+    cost_<category>`` (drug, administration, adverse_events, monitoring_pf, monitoring_pd,
+    subsequent_therapy, end_of_life), ``cost_total, life_years, qalys``. Arm means equal
+    :func:`evaluate` of :func:`within_trial` for that arm.
+    """
+    horizon = settings.horizon_years * DAYS_PER_YEAR
+    out = ArmOutcomes.from_patients(patients)
+    ro, rc, method = (
+        settings.discount_rate_outcomes_per_year,
+        settings.discount_rate_costs_per_year,
+        settings.discounting,
+    )
+    os_end = np.minimum(out.os_days, horizon)
+    pf_end = np.minimum(np.minimum(out.pfs_days, out.os_days), horizon)
+    ly = discounted_time_years(os_end, ro, method)
+    pf = discounted_time_years(pf_end, ro, method)
+    ly_c = discounted_time_years(os_end, rc, method)
+    pf_c = discounted_time_years(pf_end, rc, method)
+    prog = (out.progressed & (out.pfs_days <= horizon)) * discount_factor(out.pfs_days, rc, method)
+    died = (out.os_event & (out.os_days <= horizon)) * discount_factor(out.os_days, rc, method)
+    duration = float(discounted_time_years(settings.ae_disutility_duration_days, ro, method))
+    arms = patients["arm"].astype(str).to_numpy()
+    frame: dict[str, object] = {"patient_id": use.patient_id, "arm": arms}
+    columns = {
+        k: np.zeros(len(arms))
+        for k in (
+            "drug",
+            "administration",
+            "adverse_events",
+            "monitoring_pf",
+            "monitoring_pd",
+            "subsequent_therapy",
+            "end_of_life",
+        )
+    }
+    qalys = np.zeros(len(arms))
+    for arm in dict.fromkeys(arms):
+        m = arms == arm
+        v = unit_values(settings, use, arm)
+        columns["drug"][m] = use.drug_units_discounted[m] @ v.drug_prices if use.drugs else 0.0
+        columns["administration"][m] = use.administrations_discounted[m] * v.administration
+        columns["adverse_events"][m] = use.ae_events[m] @ v.ae_costs
+        columns["monitoring_pf"][m] = pf_c[m] * WEEKS_PER_YEAR * v.monitoring_pf_per_week
+        columns["monitoring_pd"][m] = (
+            (ly_c[m] - pf_c[m]) * WEEKS_PER_YEAR * v.monitoring_pd_per_week
+        )
+        columns["subsequent_therapy"][m] = prog[m] * v.subsequent_therapy_per_progression
+        columns["end_of_life"][m] = died[m] * v.end_of_life
+        # the arm-level u_PF weights responders by PF time; per patient it is their own state
+        u_pf = np.where(out.responder[m], v.utility_pf_response, v.utility_pf_stable)
+        qalys[m] = (
+            u_pf * pf[m]
+            + v.utility_pd * (ly[m] - pf[m])
+            - use.ae_grade3plus[m] @ v.ae_disutilities * duration
+        )
+    for k, x in columns.items():
+        frame[f"cost_{k}"] = x
+    frame["cost_total"] = np.sum(list(columns.values()), axis=0)
+    frame["life_years"] = ly
+    frame["qalys"] = qalys
+    return pd.DataFrame(frame)
