@@ -156,7 +156,7 @@ class CompiledModel:
 
     def default_parameters(self) -> np.ndarray:
         """Typical parameter values, shape (n_params,), in catalogue units."""
-        return np.array([p.value for p in self.model.parameters], dtype=np.float64)
+        return np.array([p.model_value for p in self.model.parameters], dtype=np.float64)
 
     def default_initial_state(self) -> np.ndarray:
         return np.array([s.initial for s in self.model.states], dtype=np.float64)

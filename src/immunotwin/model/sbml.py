@@ -109,8 +109,8 @@ def to_sbml(model: Model) -> str:
     for p in model.parameters:
         par = m.createParameter()
         _check(par.setId(p.name), f"parameter {p.name}")
-        par.setName(f"{p.description} [{p.unit}] ({p.source.citation})")
-        par.setValue(p.value)
+        par.setName(f"{p.description} [{p.formula_unit}] ({p.source.citation})")
+        par.setValue(p.model_value)
         par.setConstant(True)
     for q in model.quantities:
         par = m.createParameter()

@@ -84,7 +84,7 @@ def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
         for i, s in enumerate(model.states):
             units[y[i]] = parse_unit(s.unit, what=f"state '{s.name}'")
         for k, par in enumerate(model.parameters):
-            units[p[k]] = parse_unit(par.unit, what=f"parameter '{par.name}'")
+            units[p[k]] = parse_unit(par.formula_unit, what=f"parameter '{par.name}'")
 
     raw = {
         q.name: _parse(q.formula, all_names, what=f"quantity '{q.name}'") for q in model.quantities
