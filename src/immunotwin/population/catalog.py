@@ -342,7 +342,9 @@ class Biomarkers(_Frozen):
     def _antigen_keys(self) -> Biomarkers:
         unknown = set(self.target_antigens) - _ANTIGEN_KEYS
         if unknown:
-            raise ValueError(f"unknown target_antigens {sorted(unknown)}; allowed {sorted(_ANTIGEN_KEYS)}")
+            raise ValueError(
+                f"unknown target_antigens {sorted(unknown)}; allowed {sorted(_ANTIGEN_KEYS)}"
+            )
         return self
 
 
@@ -434,6 +436,9 @@ class TumorCatalog(_Frozen):
         """Catalogue keys in file order."""
         return list(self.tumors)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self.tumors
+
     def __iter__(self):  # type: ignore[override]
         return iter(self.tumors.values())
 
@@ -500,7 +505,8 @@ def _describe(dist: Any) -> str:
         )
         return f"bins {bins}"
     if kind == "categorical":
-        return ", ".join(f"{v}: {p:g}" for v, p in zip(dist.values, dist.probabilities, strict=True))
+        pairs = zip(dist.values, dist.probabilities, strict=True)
+        return ", ".join(f"{v}: {p:g}" for v, p in pairs)
     if kind == "fixed":
         return f"{dist.value:g}"
     return kind

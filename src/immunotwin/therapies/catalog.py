@@ -472,6 +472,9 @@ class DrugCatalog(_Frozen):
             )
         return [d for d in self.drugs.values() if d.drug_class == drug_class]
 
+    def __contains__(self, key: object) -> bool:
+        return key in self.drugs
+
     def __iter__(self):  # type: ignore[override]
         return iter(self.drugs.values())
 
@@ -582,7 +585,11 @@ def drug_catalog_markdown(catalog: DrugCatalog | None = None) -> str:
                 f"| `{drug.key}` | {regimen.name} | {_regimen_summary(regimen)} | "
                 f"{regimen.confidence} | {regimen.source.replace('|', '/')} |"
             )
-    lines += ["", "| key | price (USD) | unit | year | confidence | source |", "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| key | price (USD) | unit | year | confidence | source |",
+        "|---|---|---|---|---|---|",
+    ]
     for drug in catalog:
         if drug.price:
             p = drug.price
