@@ -208,3 +208,14 @@ def test_markdown_lists_every_tumour(catalog):
     text = tumor_catalog_markdown(catalog)
     for tumor in catalog:
         assert f"`{tumor.key}`" in text
+
+
+def test_docs_tables_are_the_generated_ones(catalog):
+    here = Path(__file__).resolve()
+    root = next(p for p in here.parents if (p / "pyproject.toml").is_file())
+    docs = root / "docs" / "catalogs.md"
+    if not docs.is_file():
+        pytest.skip("docs/catalogs.md is absent")
+    assert tumor_catalog_markdown(catalog) in docs.read_text(encoding="utf-8"), (
+        "docs/catalogs.md is stale: regenerate with python -m immunotwin.population.catalog --markdown"
+    )

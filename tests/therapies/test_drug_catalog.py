@@ -304,3 +304,14 @@ def test_markdown_lists_every_drug(catalog):
     text = drug_catalog_markdown(catalog)
     for drug in catalog:
         assert f"`{drug.key}`" in text
+
+
+def test_docs_tables_are_the_generated_ones(catalog):
+    here = Path(__file__).resolve()
+    root = next(p for p in here.parents if (p / "pyproject.toml").is_file())
+    docs = root / "docs" / "catalogs.md"
+    if not docs.is_file():
+        pytest.skip("docs/catalogs.md is absent")
+    assert drug_catalog_markdown(catalog) in docs.read_text(encoding="utf-8"), (
+        "docs/catalogs.md is stale: regenerate with python -m immunotwin.therapies.catalog --markdown"
+    )

@@ -509,6 +509,8 @@ def _describe(dist: Any) -> str:
         return ", ".join(f"{v}: {p:g}" for v, p in pairs)
     if kind == "fixed":
         return f"{dist.value:g}"
+    if kind == "beta":
+        return f"Beta({dist.alpha:g}, {dist.beta:g})"
     return kind
 
 

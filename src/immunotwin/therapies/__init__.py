@@ -1,13 +1,18 @@
-"""Therapies: the drug catalogue (PK, covariates, label regimens, prices, sources)."""
+"""Therapies: the drug catalogue (PK, covariates, label regimens, prices, sources).
 
-from immunotwin.therapies.catalog import (
-    Drug as Drug,
-)
-from immunotwin.therapies.catalog import (
-    DrugCatalog as DrugCatalog,
-)
-from immunotwin.therapies.catalog import (
-    load_drug_catalog as load_drug_catalog,
-)
+Names are imported lazily so that ``python -m immunotwin.therapies.catalog`` runs cleanly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["Drug", "DrugCatalog", "load_drug_catalog"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from immunotwin.therapies import catalog
+
+        return getattr(catalog, name)
+    raise AttributeError(f"module 'immunotwin.therapies' has no attribute {name!r}")
