@@ -217,5 +217,5 @@ def test_docs_tables_are_the_generated_ones(catalog):
     if not docs.is_file():
         pytest.skip("docs/catalogs.md is absent")
     assert tumor_catalog_markdown(catalog) in docs.read_text(encoding="utf-8"), (
-        "docs/catalogs.md is stale: regenerate with python -m immunotwin.population.catalog --markdown"
+        "docs/catalogs.md is stale; run python -m immunotwin.population.catalog --markdown"
     )
