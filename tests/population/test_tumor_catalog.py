@@ -173,32 +173,71 @@ def test_target_antigens_where_relevant(catalog):
 
 
 def test_defaults_merge_and_schema_errors():
-    dist = {"kind": "lognormal", "median": 1.0, "sigma": 0.1, "unit": "x", "source": "test",
-            "confidence": "curated"}
+    dist = {
+        "kind": "lognormal",
+        "median": 1.0,
+        "sigma": 0.1,
+        "unit": "x",
+        "source": "test",
+        "confidence": "curated",
+    }
     bern = {"kind": "bernoulli", "p": 0.1, "unit": "x", "source": "test", "confidence": "curated"}
-    defaults = {"solid": {
-        "immune": {"cd8_relative": dist, "treg_cd8_ratio": dist, "m1_m2_ratio": dist,
-                   "mdsc_relative": dist},
-        "biomarkers": {"msi_high": bern, "hla_loh": bern, "b2m_loss": bern},
-        "clinical": {k: dist for k in ("fcgr3a_genotype", "hla_a02_carrier", "ecog",
-                                       "albumin_g_per_l", "nlr", "age_years", "weight_kg",
-                                       "sex_female")},
-    }}
-    entry = {"display_name": "T", "histology_notes": "n", "heme": False,
-             "response_criteria": "recist11", "line_of_therapy_default": 1,
-             "line_of_therapy_basis": "b", "baseline_sld_mm": dist, "growth_rate_per_day": dist,
-             "biomarkers": {"tmb_mut_per_mb": dist, "pdl1_tps": dist,
-                            "hla_loh": {**bern, "p": 0.4}},
-             "sources": ["s"]}
+    defaults = {
+        "solid": {
+            "immune": {
+                "cd8_relative": dist,
+                "treg_cd8_ratio": dist,
+                "m1_m2_ratio": dist,
+                "mdsc_relative": dist,
+            },
+            "biomarkers": {"msi_high": bern, "hla_loh": bern, "b2m_loss": bern},
+            "clinical": {
+                k: dist
+                for k in (
+                    "fcgr3a_genotype",
+                    "hla_a02_carrier",
+                    "ecog",
+                    "albumin_g_per_l",
+                    "nlr",
+                    "age_years",
+                    "weight_kg",
+                    "sex_female",
+                )
+            },
+        }
+    }
+    entry = {
+        "display_name": "T",
+        "histology_notes": "n",
+        "heme": False,
+        "response_criteria": "recist11",
+        "line_of_therapy_default": 1,
+        "line_of_therapy_basis": "b",
+        "baseline_sld_mm": dist,
+        "growth_rate_per_day": dist,
+        "biomarkers": {"tmb_mut_per_mb": dist, "pdl1_tps": dist, "hla_loh": {**bern, "p": 0.4}},
+        "sources": ["s"],
+    }
     cat = parse_tumor_catalog({"defaults": defaults, "tumors": {"t": entry}})
     assert cat.get("t").biomarkers.hla_loh.p == 0.4  # override
     assert cat.get("t").biomarkers.b2m_loss.p == 0.1  # default
-    bad = {**entry, "biomarkers": {**entry["biomarkers"],
-                                   "tmb_mut_per_mb": {**dist, "confidence": "assumption"}}}
+    bad = {
+        **entry,
+        "biomarkers": {
+            **entry["biomarkers"],
+            "tmb_mut_per_mb": {**dist, "confidence": "assumption"},
+        },
+    }
     with pytest.raises(CatalogError, match="basis"):
         parse_tumor_catalog({"defaults": defaults, "tumors": {"t": bad}})
-    hist = {"kind": "histogram", "edges": [0, 1], "probabilities": [0.5], "unit": "x",
-            "source": "test", "confidence": "curated"}
+    hist = {
+        "kind": "histogram",
+        "edges": [0, 1],
+        "probabilities": [0.5],
+        "unit": "x",
+        "source": "test",
+        "confidence": "curated",
+    }
     bad = {**entry, "biomarkers": {**entry["biomarkers"], "pdl1_tps": hist}}
     with pytest.raises(CatalogError, match="sum"):
         parse_tumor_catalog({"defaults": defaults, "tumors": {"t": bad}})

@@ -103,8 +103,14 @@ H_VALUES = {
         "CL 0.200 L/d, Vc 3.28 L, Q 0.546 L/d, Vp 3.63 L",
     ),
     "durvalumab": (
-        {"cl_l_per_day": 0.232, "v1_l": 3.51, "q_l_per_day": 0.476, "v2_l": 3.45,
-         "vmax_mg_per_day": 0.824, "km_mg_per_l": 0.344},
+        {
+            "cl_l_per_day": 0.232,
+            "v1_l": 3.51,
+            "q_l_per_day": 0.476,
+            "v2_l": 3.45,
+            "vmax_mg_per_day": 0.824,
+            "km_mg_per_l": 0.344,
+        },
         "CL 0.232 L/d, V1 3.51 L, Q 0.476 L/d, V2 3.45 L, plus saturable Vmax 0.824 mg/d, "
         "Km 0.344 mg/L",
     ),
@@ -121,14 +127,25 @@ H_VALUES = {
         "CL_ss 0.252 L/d + target-mediated CL 0.278 L/d × exp(−0.143·t)",
     ),
     "trastuzumab": (
-        {"cl_l_per_day": 0.127, "v1_l": 2.62, "q_l_per_day": 0.544, "v2_l": 2.97,
-         "vmax_mg_per_day": 8.81, "km_mg_per_l": 8.92},
+        {
+            "cl_l_per_day": 0.127,
+            "v1_l": 2.62,
+            "q_l_per_day": 0.544,
+            "v2_l": 2.97,
+            "vmax_mg_per_day": 8.81,
+            "km_mg_per_l": 8.92,
+        },
         "Linear CL 0.127 L/d, Vc 2.62 L, Q 0.544 L/d, Vp 2.97 L + Michaelis–Menten Vmax 8.81 "
         "mg/d, Km 8.92 mg/L",
     ),
     "cetuximab": (
-        {"vmax_mg_per_day": 4.38 * 24, "km_mg_per_l": 74.0, "v1_l": 2.83, "v2_l": 2.43,
-         "q_l_per_day": 0.103 * 24},
+        {
+            "vmax_mg_per_day": 4.38 * 24,
+            "km_mg_per_l": 74.0,
+            "v1_l": 2.83,
+            "v2_l": 2.43,
+            "q_l_per_day": 0.103 * 24,
+        },
         "Vmax 4.38 mg/h, Km 74 µg/mL, V1 2.83 L, V2 2.43 L, Q 0.103 L/h",
     ),
     "blinatumomab": (
@@ -136,15 +153,28 @@ H_VALUES = {
         "CL 2.22 L/h (BSA/1.876)^0.62, V 5.98 L",
     ),
     "tisagenlecleucel": (
-        {"expansion_per_day": 0.89, "contraction_per_day": 0.16, "memory_decline_per_day": 0.0032,
-         "effector_to_memory_fraction": 0.0079, "tmax_days": 9.3, "cmax_copies_per_ug": 24000,
-         "fold_expansion": 3900},
+        {
+            "expansion_per_day": 0.89,
+            "contraction_per_day": 0.16,
+            "memory_decline_per_day": 0.0032,
+            "effector_to_memory_fraction": 0.0079,
+            "tmax_days": 9.3,
+            "cmax_copies_per_ug": 24000,
+            "fold_expansion": 3900,
+        },
         "foldx 3900 (ω² 2.4), T_max 9.3 d, C_max 24,000 copies/µg, α 0.16/d, FB 0.0079, β 0.0032/d",
     ),
     "nab_paclitaxel": (
-        {"v1_l": 15.8, "v2_l": 1650.0, "v3_l": 75.4, "q3_l_per_day": 41.6 * 24,
-         "vmax_distribution_mg_per_day": 325 * 24, "km_distribution_mg_per_l": 4.26,
-         "vmax_elimination_mg_per_day": 8.07 * 24, "km_elimination_mg_per_l": 40.2e-3},
+        {
+            "v1_l": 15.8,
+            "v2_l": 1650.0,
+            "v3_l": 75.4,
+            "q3_l_per_day": 41.6 * 24,
+            "vmax_distribution_mg_per_day": 325 * 24,
+            "km_distribution_mg_per_l": 4.26,
+            "vmax_elimination_mg_per_day": 8.07 * 24,
+            "km_elimination_mg_per_l": 40.2e-3,
+        },
         "V1 15.8 L, V2 1650 L (saturable distribution Vmt 325 mg/h, Kt 4.26 mg/L), V3 75.4 L",
     ),
 }
@@ -217,8 +247,13 @@ def test_unknown_key_error_lists_suggestions(catalog):
 
 def test_by_class(catalog):
     car_t = {d.key for d in catalog.by_class("car_t")}
-    assert car_t == {"axicabtagene_ciloleucel", "tisagenlecleucel", "lisocabtagene_maraleucel",
-                     "idecabtagene_vicleucel", "ciltacabtagene_autoleucel"}
+    assert car_t == {
+        "axicabtagene_ciloleucel",
+        "tisagenlecleucel",
+        "lisocabtagene_maraleucel",
+        "idecabtagene_vicleucel",
+        "ciltacabtagene_autoleucel",
+    }
     assert all(isinstance(d.pk, CellKineticsPK) for d in catalog.by_class("car_t"))
     assert len(catalog.by_class("checkpoint_inhibitor")) == 9
     assert isinstance(catalog.get("nab_paclitaxel").pk, ThreeCompartmentSaturablePK)
@@ -254,41 +289,92 @@ def test_label_regimens_use_the_trial_spec_format(catalog):
                 unit = item["dose"].split()[-1] if not item["dose"].startswith("AUC") else "AUC"
                 assert unit in catalog.get(item["drug"]).dose_units_allowed, (drug.key, item)
     pembro = catalog.get("pembrolizumab").label_regimens[0].items[0]
-    assert pembro == {"drug": "pembrolizumab", "dose": "200 mg", "every": "3 weeks",
-                      "max_cycles": 35}
+    assert pembro == {
+        "drug": "pembrolizumab",
+        "dose": "200 mg",
+        "every": "3 weeks",
+        "max_cycles": 35,
+    }
 
 
 def _minimal(**pk):
-    return {"drugs": {"x": {
-        "display_name": "X", "drug_class": "chemotherapy", "mechanism": "a test mechanism here",
-        "dose_units_allowed": ["mg"], "sources": ["test"], "pk": pk,
-    }}}
+    return {
+        "drugs": {
+            "x": {
+                "display_name": "X",
+                "drug_class": "chemotherapy",
+                "mechanism": "a test mechanism here",
+                "dose_units_allowed": ["mg"],
+                "sources": ["test"],
+                "pk": pk,
+            }
+        }
+    }
 
 
 def test_schema_rejects_unsourced_assumptions_and_bad_fields():
-    ok = parse_drug_catalog(_minimal(model="kpd", elimination_per_day=0.5, dose_ref=1.0,
-                                     dose_ref_unit="mg", source="test source",
-                                     confidence="assumption", basis="stated reason"))
+    ok = parse_drug_catalog(
+        _minimal(
+            model="kpd",
+            elimination_per_day=0.5,
+            dose_ref=1.0,
+            dose_ref_unit="mg",
+            source="test source",
+            confidence="assumption",
+            basis="stated reason",
+        )
+    )
     assert ok.get("x").pk.elimination_per_day == 0.5
     with pytest.raises(CatalogError, match="basis"):
-        parse_drug_catalog(_minimal(model="kpd", elimination_per_day=0.5, dose_ref=1.0,
-                                    dose_ref_unit="mg", source="test source",
-                                    confidence="assumption"))
+        parse_drug_catalog(
+            _minimal(
+                model="kpd",
+                elimination_per_day=0.5,
+                dose_ref=1.0,
+                dose_ref_unit="mg",
+                source="test source",
+                confidence="assumption",
+            )
+        )
     with pytest.raises(CatalogError):
-        parse_drug_catalog(_minimal(model="kpd", elimination_per_day=0.5, dose_ref=1.0,
-                                    dose_ref_unit="mg", source="test source",
-                                    confidence="curated", surprise=1))
+        parse_drug_catalog(
+            _minimal(
+                model="kpd",
+                elimination_per_day=0.5,
+                dose_ref=1.0,
+                dose_ref_unit="mg",
+                source="test source",
+                confidence="curated",
+                surprise=1,
+            )
+        )
     with pytest.raises(CatalogError):
-        parse_drug_catalog(_minimal(model="two_compartment", cl_l_per_day=0.2, v1_l=3.0,
-                                    q_l_per_day=0.5, v2_l=3.0, vmax_mg_per_day=1.0,
-                                    source="test source", confidence="curated"))
+        parse_drug_catalog(
+            _minimal(
+                model="two_compartment",
+                cl_l_per_day=0.2,
+                v1_l=3.0,
+                q_l_per_day=0.5,
+                v2_l=3.0,
+                vmax_mg_per_day=1.0,
+                source="test source",
+                confidence="curated",
+            )
+        )
 
 
 def test_covariate_forms():
     def cov(form, coefficient, ref=0.0, **kw):
-        return Covariate(parameter="cl", covariate="weight_kg", form=form,
-                         coefficient=coefficient, reference_value=ref, source="test",
-                         confidence="curated", **kw)
+        return Covariate(
+            parameter="cl",
+            covariate="weight_kg",
+            form=form,
+            coefficient=coefficient,
+            reference_value=ref,
+            source="test",
+            confidence="curated",
+            **kw,
+        )
 
     assert cov("power", 0.595, 76.8).factor(76.8) == 1.0
     assert cov("power", 1.0, 50.0).factor(100.0) == pytest.approx(2.0)

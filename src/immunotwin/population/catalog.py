@@ -278,8 +278,9 @@ class Histogram(_Dist):
     def typical(self) -> float:
         """The median (linear interpolation within the bin)."""
         cum = 0.0
-        for (a, b), p in zip(zip(self.edges, self.edges[1:], strict=False), self.probabilities,
-                             strict=True):
+        for (a, b), p in zip(
+            zip(self.edges, self.edges[1:], strict=False), self.probabilities, strict=True
+        ):
             if cum + p >= 0.5 and p > 0:
                 return a + (b - a) * (0.5 - cum) / p
             cum += p
@@ -398,8 +399,12 @@ class TumorType(_Frozen):
     def distributions(self) -> dict[str, Any]:
         """All distributions by dotted name (e.g. ``"biomarkers.tmb_mut_per_mb"``)."""
         out: dict[str, Any] = {}
-        for name in ("baseline_sld_mm", "baseline_diameter_mm",
-                     "baseline_marrow_involvement_fraction", "growth_rate_per_day"):
+        for name in (
+            "baseline_sld_mm",
+            "baseline_diameter_mm",
+            "baseline_marrow_involvement_fraction",
+            "growth_rate_per_day",
+        ):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         for group in ("immune", "biomarkers", "clinical"):
@@ -500,8 +505,9 @@ def _describe(dist: Any) -> str:
     if kind == "histogram":
         bins = ", ".join(
             f"[{a:g},{b:g}): {p:g}"
-            for (a, b), p in zip(zip(dist.edges, dist.edges[1:], strict=False),
-                                 dist.probabilities, strict=True)
+            for (a, b), p in zip(
+                zip(dist.edges, dist.edges[1:], strict=False), dist.probabilities, strict=True
+            )
         )
         return f"bins {bins}"
     if kind == "categorical":
@@ -533,9 +539,16 @@ def tumor_catalog_markdown(catalog: TumorCatalog | None = None) -> str:
         "| key | quantity | distribution | unit | confidence | source |",
         "|---|---|---|---|---|---|",
     ]
-    shown = ("baseline_sld_mm", "growth_rate_per_day", "biomarkers.tmb_mut_per_mb",
-             "biomarkers.pdl1_tps", "biomarkers.pdl1_cps", "biomarkers.msi_high",
-             "biomarkers.hla_loh", "biomarkers.b2m_loss")
+    shown = (
+        "baseline_sld_mm",
+        "growth_rate_per_day",
+        "biomarkers.tmb_mut_per_mb",
+        "biomarkers.pdl1_tps",
+        "biomarkers.pdl1_cps",
+        "biomarkers.msi_high",
+        "biomarkers.hla_loh",
+        "biomarkers.b2m_loss",
+    )
     for t in catalog:
         for name, dist in t.distributions().items():
             if name in shown or name.startswith("biomarkers.target_antigens"):
