@@ -118,3 +118,13 @@ def test_compiled_rhs_of_hill_function():
     y = np.array([3.0])
     expected = 0.1 * 3.0 * 9.0 / 10.0
     assert cm.rhs(y, cm.default_parameters())[0] == pytest.approx(expected, rel=1e-14)
+
+
+def test_model_unit_converts_published_values():
+    per_minute = Parameter(
+        name="k_mig", value=0.0015, unit="1/min", model_unit="1/day", description="", source=SRC
+    )
+    assert per_minute.model_value == pytest.approx(0.0015 * 1440)
+    bad = Parameter(name="x", value=1, unit="1/min", model_unit="mg", description="", source=SRC)
+    with pytest.raises(UnitError, match="cannot convert"):
+        _ = bad.model_value

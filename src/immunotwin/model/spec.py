@@ -139,6 +139,25 @@ class Parameter(_Frozen):
     distribution: Distribution = Distribution()
     calibrate: bool = False
     prior_range: tuple[float, float] | None = None
+    model_unit: str | None = Field(
+        default=None,
+        description="unit the formulas use, if not `unit`; the value is converted with pint "
+        "(e.g. a rate published per minute used per day)",
+    )
+
+    @property
+    def formula_unit(self) -> str:
+        """The unit this parameter has inside formulas."""
+        return self.model_unit or self.unit
+
+    @property
+    def model_value(self) -> float:
+        """The value in :attr:`formula_unit` (converted from the published `unit`)."""
+        if self.model_unit is None:
+            return self.value
+        from immunotwin.model.units import convert
+
+        return convert(self.value, self.unit, self.model_unit, what=f"parameter '{self.name}'")
 
     @field_validator("value")
     @classmethod

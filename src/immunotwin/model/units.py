@@ -138,3 +138,17 @@ def require_unit(actual: pint.Quantity, expected: pint.Quantity, *, what: str) -
             source=what,
             fix="check the formula and the units of the parameters it uses",
         )
+
+
+def convert(value: float, from_unit: str, to_unit: str, *, what: str) -> float:
+    """``value`` in ``from_unit`` expressed in ``to_unit``; UnitError if dimensions differ."""
+    source = parse_unit(from_unit, what=what)
+    target = parse_unit(to_unit, what=what)
+    try:
+        return float(value) * source.to(target.units).magnitude
+    except pint.errors.DimensionalityError as exc:
+        raise UnitError(
+            f"cannot convert {from_unit} to {to_unit}",
+            source=what,
+            fix="give model_unit with the same dimension as unit",
+        ) from exc
