@@ -26,7 +26,15 @@ _POS_RE = re.compile(r"^(\d+|\?)(?:-(\d+|\?))?$")
 CANDIDATE_COLUMNS: tuple[str, ...] = (
     "effect_index", "variant_key", "Transcript", "Variant Type", "Peptide Length",
     "Sub-peptide Position", "Mutation Position", "MT Epitope Seq", "WT Epitope Seq",
+    "long_peptide",
 )
+
+
+def long_peptide(mutant: str, start: int, length: int, size: int = 25) -> str:
+    """``size``-residue window of the mutant protein centred on an epitope (clipped at ends)."""
+    centre = start + length // 2
+    lo = max(0, min(centre - size // 2, len(mutant) - size))
+    return mutant[lo:lo + size]
 
 
 def mutant_protein(variant_type: str, wildtype: str, protein_position: str, amino_acids: str,
@@ -148,5 +156,6 @@ def generate_candidates(effects: pd.DataFrame, lengths: Iterable[int] = (8, 9, 1
             continue
         for k, start, pep, wt_pep, mut_pos in epitope_windows(wt, mt, lengths, vtype == "FS"):
             rows.append((idx, eff["variant_key"], eff["Transcript"], vtype, k, start + 1,
-                         mut_pos, pep, wt_pep if wt_pep is not None else "NA"))
+                         mut_pos, pep, wt_pep if wt_pep is not None else "NA",
+                         long_peptide(mt, start, k)))
     return pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
