@@ -1,0 +1,1 @@
+"""Genomic profiling: VEP VCF -> TMB -> neoepitopes -> MHC-I binding -> vaccine design."""
