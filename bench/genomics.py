@@ -15,8 +15,12 @@ import time
 from pathlib import Path
 
 ALLELES = "HLA-A*02:01,HLA-A*01:01,HLA-B*07:02,HLA-B*08:01,HLA-C*07:02,HLA-C*04:01"
-PROTEIN_ALTERING = ("missense_variant", "inframe_insertion", "inframe_deletion",
-                    "frameshift_variant")
+PROTEIN_ALTERING = (
+    "missense_variant",
+    "inframe_insertion",
+    "inframe_deletion",
+    "frameshift_variant",
+)
 
 
 def synthesise_vcf(src: Path, dst: Path, n_variants: int = 1000) -> int:

@@ -14,6 +14,7 @@ from rich.console import Console
 from immunotwin import __version__
 from immunotwin.economics.cli import economics as economics_command
 from immunotwin.errors import ImmunotwinError
+from immunotwin.genomics import cli as genomics_cli
 from immunotwin.response.cli import app as response_app
 
 app = typer.Typer(
@@ -29,6 +30,8 @@ app.add_typer(model_app, name="model")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(response_app, name="response", help="Response prediction for checkpoint blockade.")
 app.command("economics")(economics_command)
+app.command("neoantigens")(genomics_cli.neoantigens)
+app.add_typer(genomics_cli.mhc_app, name="mhc", help="Peptide-MHC class I binding prediction.")
 
 console = Console(stderr=True)
 out = Console()

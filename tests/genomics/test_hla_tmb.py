@@ -16,15 +16,19 @@ from immunotwin.genomics.tmb import (
 from immunotwin.genomics.vcf import read_vep_vcf
 
 
-@pytest.mark.parametrize("spelling", ["HLA-A*02:01", "A*02:01", "A0201", "HLA-A0201",
-                                      "hla-a*02:01", "HLA-A*02:01:01:02L"])
+@pytest.mark.parametrize(
+    "spelling",
+    ["HLA-A*02:01", "A*02:01", "A0201", "HLA-A0201", "hla-a*02:01", "HLA-A*02:01:01:02L"],
+)
 def test_spellings_normalise(spelling):
     assert normalise_allele(spelling) == "HLA-A*02:01"
 
 
 def test_unknown_alleles_reported_not_dropped():
-    result = normalise_alleles("A*02:01, B0702, HLA-Cw*0702, garbage, DRB1*11:01, HLA-A2",
-                               supported=["HLA-A*02:01", "HLA-B*07:02"])
+    result = normalise_alleles(
+        "A*02:01, B0702, HLA-Cw*0702, garbage, DRB1*11:01, HLA-A2",
+        supported=["HLA-A*02:01", "HLA-B*07:02"],
+    )
     assert result.alleles == ("HLA-A*02:01", "HLA-B*07:02")
     skipped = {s.allele: s.reason for s in result.skipped}
     assert set(skipped) == {"HLA-Cw*0702", "garbage", "DRB1*11:01", "HLA-A2"}

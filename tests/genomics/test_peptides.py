@@ -15,12 +15,21 @@ KNOWN_DIFFERENCE = {("2-217498305-217498305-T-TGCTGCC", "PLLPLLLLL", 9)}
 def test_candidates_match_pvacseq_class_i(pvacseq_dir):
     effects = read_vep_vcf(pvacseq_dir / "input.vcf").effects
     cands = generate_candidates(effects, lengths=(9, 10))
-    mine = set(zip(cands["variant_key"], cands["MT Epitope Seq"], cands["Peptide Length"],
-                   strict=True))
-    exp = pd.read_csv(pvacseq_dir / "expected/MHC_Class_I/Test.MHC_I.all_epitopes.tsv",
-                      sep="\t")
-    keys = (exp["Chromosome"].astype(str) + "-" + exp["Start"].astype(str) + "-"
-            + exp["Stop"].astype(str) + "-" + exp["Reference"] + "-" + exp["Variant"])
+    mine = set(
+        zip(cands["variant_key"], cands["MT Epitope Seq"], cands["Peptide Length"], strict=True)
+    )
+    exp = pd.read_csv(pvacseq_dir / "expected/MHC_Class_I/Test.MHC_I.all_epitopes.tsv", sep="\t")
+    keys = (
+        exp["Chromosome"].astype(str)
+        + "-"
+        + exp["Start"].astype(str)
+        + "-"
+        + exp["Stop"].astype(str)
+        + "-"
+        + exp["Reference"]
+        + "-"
+        + exp["Variant"]
+    )
     expected = set(zip(keys, exp["MT Epitope Seq"], exp["Peptide Length"], strict=True))
     assert mine - expected == set()
     assert expected - mine == KNOWN_DIFFERENCE

@@ -27,8 +27,16 @@ def test_run_on_shared_vcf(tmp_path, pvacseq_dir):
     assert summary["tmb"]["n_nonsynonymous"] == 25
     epi = pd.read_csv(tmp_path / "epitopes.tsv", sep="\t")
     assert list(epi.columns[:5]) == ["Chromosome", "Start", "Stop", "Reference", "Variant"]
-    for col in ("HLA Allele", "MT Epitope Seq", "WT Epitope Seq", "Tumor DNA VAF",
-                "Gene Expression", "Peptide Length", "Mutation Position", "Tier"):
+    for col in (
+        "HLA Allele",
+        "MT Epitope Seq",
+        "WT Epitope Seq",
+        "Tumor DNA VAF",
+        "Gene Expression",
+        "Peptide Length",
+        "Mutation Position",
+        "Tier",
+    ):
         assert col in epi.columns
     assert len(epi) == 3 * epi["MT Epitope Seq"].nunique()
     assert set(epi["Peptide Length"]) == {8, 9, 10, 11}
@@ -42,8 +50,9 @@ def test_run_on_shared_vcf(tmp_path, pvacseq_dir):
 
 
 def test_mrna_string_has_no_strong_junction_binders(tmp_path, pvacseq_dir):
-    summary = run_neoantigens(pvacseq_dir / "input.vcf", HLA, tmp_path,
-                              vaccine_format="mrna_string", n_vaccine=8)
+    summary = run_neoantigens(
+        pvacseq_dir / "input.vcf", HLA, tmp_path, vaccine_format="mrna_string", n_vaccine=8
+    )
     construct = json.loads((tmp_path / "vaccine_construct.json").read_text())
     assert summary["vaccine_junction_binders"] == 0
     model = ImmunotwinMhcI()
@@ -54,7 +63,7 @@ def test_mrna_string_has_no_strong_junction_binders(tmp_path, pvacseq_dir):
         bounds.append((pos, pos + len(pep)))
         pos += len(pep)
     for (_, end), (start, _) in zip(bounds[:-1], bounds[1:], strict=True):
-        juncs = junction_peptides(seq[:end], seq[start:start + 11])
+        juncs = junction_peptides(seq[:end], seq[start : start + 11])
         pred = model.predict(juncs * 3, [a for a in HLA.split(",") for _ in juncs])
         assert (pred["ic50_nm"] > 500).all()
     assert construct["cds"].startswith("ATG") and construct["cds"].endswith("TGA")
@@ -83,18 +92,32 @@ def test_cli_neoantigens_and_mhc(tmp_path, pvacseq_dir):
     app.command("neoantigens")(neoantigens)
     app.add_typer(mhc_app, name="mhc")
     runner = CliRunner()
-    res = runner.invoke(app, ["neoantigens", str(pvacseq_dir / "input.vcf"), "--hla", HLA,
-                              "--out", str(tmp_path / "o")])
+    res = runner.invoke(
+        app,
+        ["neoantigens", str(pvacseq_dir / "input.vcf"), "--hla", HLA, "--out", str(tmp_path / "o")],
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / "summary.json").exists()
-    res = runner.invoke(app, ["neoantigens", str(pvacseq_dir / "input.vcf"), "--hla", HLA,
-                              "--out", str(tmp_path / "o2"), "--sample", "NOPE"])
+    res = runner.invoke(
+        app,
+        [
+            "neoantigens",
+            str(pvacseq_dir / "input.vcf"),
+            "--hla",
+            HLA,
+            "--out",
+            str(tmp_path / "o2"),
+            "--sample",
+            "NOPE",
+        ],
+    )
     assert res.exit_code == 2
     assert "not in the VCF" in res.output
     csv = tmp_path / "pairs.csv"
     csv.write_text("peptide,allele\nSLYNTVATL,A*02:01\n")
-    res = runner.invoke(app, ["mhc", "predict", "--input", str(csv), "--out",
-                              str(tmp_path / "s.csv")])
+    res = runner.invoke(
+        app, ["mhc", "predict", "--input", str(csv), "--out", str(tmp_path / "s.csv")]
+    )
     assert res.exit_code == 0, res.output
     assert "ic50_nm" in (tmp_path / "s.csv").read_text()
     assert runner.invoke(app, ["mhc", "--help"]).exit_code == 0

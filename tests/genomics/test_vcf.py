@@ -13,10 +13,14 @@ from immunotwin.genomics.vcf import read_vep_vcf, vep_allele
 
 CASES = [
     ("input.vcf", "output.tsv"),
-    ("input_frameshift_variant_feature_elongation.vcf",
-     "output_frameshift_variant_feature_elongation.tsv"),
-    ("input_frameshift_variant_feature_truncation.vcf",
-     "output_frameshift_variant_feature_truncation.tsv"),
+    (
+        "input_frameshift_variant_feature_elongation.vcf",
+        "output_frameshift_variant_feature_elongation.tsv",
+    ),
+    (
+        "input_frameshift_variant_feature_truncation.vcf",
+        "output_frameshift_variant_feature_truncation.tsv",
+    ),
     ("input_inframe_deletion_aa_deletion.vcf", "output_inframe_deletion_aa_deletion.tsv"),
 ]
 
@@ -45,8 +49,13 @@ def test_converter_vcfs_give_expected_variant_tables(converter_dir, vcf_name, ts
         assert math.isnan(got["Tumor DNA VAF"])
     else:
         assert got["Tumor DNA VAF"] == pytest.approx(float(exp["tdna_vaf"]))
-    mt = mutant_protein(got["Variant Type"], got["wildtype_protein"], got["Protein Position"],
-                        got["Mutation"], got["frameshift_protein"])
+    mt = mutant_protein(
+        got["Variant Type"],
+        got["wildtype_protein"],
+        got["Protein Position"],
+        got["Mutation"],
+        got["frameshift_protein"],
+    )
     if exp["variant_type"] == "FS":
         assert mt == exp["frameshift_amino_acid_sequence"]
         assert len(mt) - len(got["wildtype_protein"]) == int(exp["protein_length_change"])
@@ -150,8 +159,12 @@ def test_two_samples_picks_tumour_and_pass_only(tmp_path, converter_dir):
     out = []
     for line in lines:
         if line.startswith("#CHROM"):
-            line = line.rstrip("\n").replace("H_NJ-HCC1395-HCC1395", "HCC1395_NORMAL_DNA\t"
-                                             "HCC1395_TUMOR_DNA") + "\n"
+            line = (
+                line.rstrip("\n").replace(
+                    "H_NJ-HCC1395-HCC1395", "HCC1395_NORMAL_DNA\tHCC1395_TUMOR_DNA"
+                )
+                + "\n"
+            )
         elif not line.startswith("#"):
             cols = line.rstrip("\n").split("\t")
             normal = "0/0" + cols[9][3:]

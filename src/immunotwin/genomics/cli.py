@@ -35,21 +35,29 @@ def _friendly(func):
 @_friendly
 def neoantigens(
     vcf: Annotated[Path, typer.Argument(help="VEP-annotated VCF (Frameshift + Wildtype plugins)")],
-    hla: Annotated[str, typer.Option("--hla", help="comma-separated class I alleles, any "
-                                                    "common spelling")],
+    hla: Annotated[
+        str, typer.Option("--hla", help="comma-separated class I alleles, any common spelling")
+    ],
     out: Annotated[Path, typer.Option("--out", help="output folder")],
     sample: Annotated[str | None, typer.Option("--sample", help="tumour sample column")] = None,
     pass_only: Annotated[bool, typer.Option("--pass-only", help="keep FILTER PASS/. only")] = False,
     lengths: Annotated[str, typer.Option("--lengths", help="peptide lengths")] = "8,9,10,11",
-    capture_mb: Annotated[str | None, typer.Option(
-        "--capture-mb", help="callable Mb for TMB, or exome / msk_impact_468 / "
-                             "foundationone_cdx ...")] = None,
-    predictor: Annotated[str, typer.Option("--predictor", help="immunotwin (default), "
-                                           "mhcflurry, netmhcpan, mhcnuggets")] = "immunotwin",
+    capture_mb: Annotated[
+        str | None,
+        typer.Option(
+            "--capture-mb",
+            help="callable Mb for TMB, or exome / msk_impact_468 / foundationone_cdx ...",
+        ),
+    ] = None,
+    predictor: Annotated[
+        str,
+        typer.Option("--predictor", help="immunotwin (default), mhcflurry, netmhcpan, mhcnuggets"),
+    ] = "immunotwin",
     policy: Annotated[Path | None, typer.Option("--policy", help="YAML ranking policy")] = None,
     n_epitopes: Annotated[int, typer.Option("--n-epitopes", help="vaccine size")] = 20,
-    vaccine_format: Annotated[str, typer.Option(
-        "--vaccine-format", help="long_peptides or mrna_string")] = "long_peptides",
+    vaccine_format: Annotated[
+        str, typer.Option("--vaccine-format", help="long_peptides or mrna_string")
+    ] = "long_peptides",
 ) -> None:
     """VCF -> TMB -> neoepitopes -> MHC-I binding -> ranked vaccine design.
 
@@ -60,30 +68,43 @@ def neoantigens(
     from immunotwin.genomics.pipeline import run_neoantigens
 
     summary = run_neoantigens(
-        vcf, hla, out, sample, lengths=[int(x) for x in lengths.split(",") if x.strip()],
-        pass_only=pass_only, capture_mb=capture_mb, predictor=predictor, policy=policy,
-        n_vaccine=n_epitopes, vaccine_format=vaccine_format)
-    typer.echo(f"sample {summary['sample']}: {summary['n_candidate_peptides']} candidate "
-               f"peptides, {summary['n_vaccine_epitopes']} vaccine epitopes, TMB "
-               f"{summary['tmb']['tmb_mutations_per_mb']:.2f}/Mb; alleles used "
-               f"{', '.join(summary['alleles_used'])}")
+        vcf,
+        hla,
+        out,
+        sample,
+        lengths=[int(x) for x in lengths.split(",") if x.strip()],
+        pass_only=pass_only,
+        capture_mb=capture_mb,
+        predictor=predictor,
+        policy=policy,
+        n_vaccine=n_epitopes,
+        vaccine_format=vaccine_format,
+    )
+    typer.echo(
+        f"sample {summary['sample']}: {summary['n_candidate_peptides']} candidate "
+        f"peptides, {summary['n_vaccine_epitopes']} vaccine epitopes, TMB "
+        f"{summary['tmb']['tmb_mutations_per_mb']:.2f}/Mb; alleles used "
+        f"{', '.join(summary['alleles_used'])}"
+    )
     for skipped in summary["alleles_skipped"]:
         typer.echo(f"skipped allele {skipped['allele']}: {skipped['reason']}", err=True)
     typer.echo(f"wrote {out}/epitopes.tsv, vaccine.tsv, summary.json, neoantigens.json")
 
 
-mhc_app = typer.Typer(help="Peptide-MHC class I binding prediction (offline, open model).",
-                      no_args_is_help=True)
+mhc_app = typer.Typer(
+    help="Peptide-MHC class I binding prediction (offline, open model).", no_args_is_help=True
+)
 
 
 @mhc_app.command("predict")
 @_friendly
 def mhc_predict(
     input: Annotated[Path, typer.Option("--input", help="CSV with columns peptide,allele")],
-    out: Annotated[Path, typer.Option("--out", help="output CSV (adds ic50_nm, "
-                                                    "percentile_rank)")],
-    predictor: Annotated[str, typer.Option("--predictor", help="immunotwin (default), "
-                                           "mhcflurry, netmhcpan, mhcnuggets")] = "immunotwin",
+    out: Annotated[Path, typer.Option("--out", help="output CSV (adds ic50_nm, percentile_rank)")],
+    predictor: Annotated[
+        str,
+        typer.Option("--predictor", help="immunotwin (default), mhcflurry, netmhcpan, mhcnuggets"),
+    ] = "immunotwin",
 ) -> None:
     """Score peptide/allele pairs.
 
@@ -100,8 +121,7 @@ def mhc_predict(
 def mhc_train(
     data: Annotated[Path, typer.Option("--data", help="shared data folder holding mhc/")],
     out: Annotated[Path, typer.Option("--out", help="artifact path (.npz)")],
-    seed: Annotated[int, typer.Option("--seed", help="seed for the random-peptide set")
-                    ] = 20240607,
+    seed: Annotated[int, typer.Option("--seed", help="seed for the random-peptide set")] = 20240607,
 ) -> None:
     """Rebuild the default model artifact from the open training data (bit-for-bit).
 
@@ -129,11 +149,16 @@ def mhc_evaluate(
     model = ImmunotwinMhcI(artifact)
     blind = evaluate_kim2014_blind(model, data)
     ppv = evaluate_ms_ppv(model, data)
-    result = {"kim2014_blind": blind,
-              "ms_ppv": {"n_samples": int(len(ppv)), "median": float(ppv["ppv"].median()),
-                         "mean": float(ppv["ppv"].mean()),
-                         "random_baseline_mean": float((ppv["n_hits"] / ppv["n_peptides"]).mean()),
-                         "per_sample": ppv.to_dict(orient="records")}}
+    result = {
+        "kim2014_blind": blind,
+        "ms_ppv": {
+            "n_samples": int(len(ppv)),
+            "median": float(ppv["ppv"].median()),
+            "mean": float(ppv["ppv"].mean()),
+            "random_baseline_mean": float((ppv["n_hits"] / ppv["n_peptides"]).mean()),
+            "per_sample": ppv.to_dict(orient="records"),
+        },
+    }
     typer.echo(json.dumps(result, indent=2))
 
 

@@ -51,32 +51,47 @@ def normalise_allele(name: str) -> str:
     try:
         parsed = mhcgnomes.parse(text)
     except Exception as exc:  # mhcgnomes raises its own ParseError subclasses
-        raise GenomicsError(f"cannot parse HLA allele {text!r}: {exc}", location="--hla",
-                            fix="use a name such as HLA-A*02:01, A*02:01 or A0201") from exc
+        raise GenomicsError(
+            f"cannot parse HLA allele {text!r}: {exc}",
+            location="--hla",
+            fix="use a name such as HLA-A*02:01, A*02:01 or A0201",
+        ) from exc
     kind = type(parsed).__name__
     if kind != "Allele":
         raise GenomicsError(
             f"{text!r} is a {kind.lower()}, not an allele with protein-level resolution",
-            location="--hla", fix="give at least two-field typing, e.g. HLA-A*02:01")
+            location="--hla",
+            fix="give at least two-field typing, e.g. HLA-A*02:01",
+        )
     fields = tuple(parsed.allele_fields)
     if len(fields) < 2 and parsed.gene.species.name == "Homo sapiens":
-        raise GenomicsError(f"{text!r} has only one field (allele group)", location="--hla",
-                            fix="give two-field typing, e.g. HLA-B*44:02")
+        raise GenomicsError(
+            f"{text!r} has only one field (allele group)",
+            location="--hla",
+            fix="give two-field typing, e.g. HLA-B*44:02",
+        )
     mhc_class = getattr(parsed, "mhc_class", None)
     if mhc_class is None or str(mhc_class).startswith("II"):
-        raise GenomicsError(f"{text!r} is an MHC class {mhc_class} allele; only class I is "
-                            "supported", location="--hla", fix="pass class I alleles only")
+        raise GenomicsError(
+            f"{text!r} is an MHC class {mhc_class} allele; only class I is supported",
+            location="--hla",
+            fix="pass class I alleles only",
+        )
     annotation = "".join(parsed.annotations) if parsed.annotations else ""
     if "N" in annotation.upper() or str(parsed.to_string()).endswith("N"):
-        raise GenomicsError(f"{text!r} is a null (not expressed) allele", location="--hla",
-                            fix="drop null alleles from the typing")
+        raise GenomicsError(
+            f"{text!r} is a null (not expressed) allele",
+            location="--hla",
+            fix="drop null alleles from the typing",
+        )
     if len(fields) >= 2:
         parsed = parsed.restrict_allele_fields(2)
     return parsed.to_string(include_annotations=False)
 
 
-def normalise_alleles(names: Iterable[str] | str,
-                      supported: Iterable[str] | None = None) -> AlleleSet:
+def normalise_alleles(
+    names: Iterable[str] | str, supported: Iterable[str] | None = None
+) -> AlleleSet:
     """Normalise a list (or comma/space-separated string) of HLA alleles.
 
     Parameters
@@ -102,8 +117,9 @@ def normalise_alleles(names: Iterable[str] | str,
             logger.warning("skipping HLA allele %r: %s", name, exc.message)
             continue
         if supported_set is not None and canonical not in supported_set:
-            skipped.append(SkippedAllele(name, f"{canonical} is not supported by the binding "
-                                               "predictor"))
+            skipped.append(
+                SkippedAllele(name, f"{canonical} is not supported by the binding predictor")
+            )
             logger.warning("skipping HLA allele %r: no model for %s", name, canonical)
             continue
         mapping[name] = canonical

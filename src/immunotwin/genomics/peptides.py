@@ -24,8 +24,15 @@ _POS_RE = re.compile(r"^(\d+|\?)(?:-(\d+|\?))?$")
 
 #: Columns of the candidate table returned by :func:`generate_candidates`.
 CANDIDATE_COLUMNS: tuple[str, ...] = (
-    "effect_index", "variant_key", "Transcript", "Variant Type", "Peptide Length",
-    "Sub-peptide Position", "Mutation Position", "MT Epitope Seq", "WT Epitope Seq",
+    "effect_index",
+    "variant_key",
+    "Transcript",
+    "Variant Type",
+    "Peptide Length",
+    "Sub-peptide Position",
+    "Mutation Position",
+    "MT Epitope Seq",
+    "WT Epitope Seq",
     "long_peptide",
 )
 
@@ -34,11 +41,16 @@ def long_peptide(mutant: str, start: int, length: int, size: int = 25) -> str:
     """``size``-residue window of the mutant protein centred on an epitope (clipped at ends)."""
     centre = start + length // 2
     lo = max(0, min(centre - size // 2, len(mutant) - size))
-    return mutant[lo:lo + size]
+    return mutant[lo : lo + size]
 
 
-def mutant_protein(variant_type: str, wildtype: str, protein_position: str, amino_acids: str,
-                   frameshift_protein: str = "") -> str | None:
+def mutant_protein(
+    variant_type: str,
+    wildtype: str,
+    protein_position: str,
+    amino_acids: str,
+    frameshift_protein: str = "",
+) -> str | None:
     """Mutant protein sequence, or None when it cannot be built from the annotation.
 
     Parameters
@@ -66,10 +78,10 @@ def mutant_protein(variant_type: str, wildtype: str, protein_position: str, amin
     alt_aa = alt_aa.split("*", 1)[0] if "*" in alt_aa else alt_aa
     if not ref_aa:  # pure insertion between start and end
         return wildtype[:start] + alt_aa + wildtype[start:]
-    if wildtype[start - 1:start - 1 + len(ref_aa)] != ref_aa:
+    if wildtype[start - 1 : start - 1 + len(ref_aa)] != ref_aa:
         # VEP sometimes right-aligns repeats; trust positions over the letters.
-        return wildtype[:start - 1] + alt_aa + wildtype[end:]
-    return wildtype[:start - 1] + alt_aa + wildtype[start - 1 + len(ref_aa):]
+        return wildtype[: start - 1] + alt_aa + wildtype[end:]
+    return wildtype[: start - 1] + alt_aa + wildtype[start - 1 + len(ref_aa) :]
 
 
 def changed_region(wildtype: str, mutant: str, frameshift: bool = False) -> tuple[int, int]:
@@ -89,8 +101,9 @@ def changed_region(wildtype: str, mutant: str, frameshift: bool = False) -> tupl
     return p, len(mutant) - s
 
 
-def epitope_windows(wildtype: str, mutant: str, lengths: Iterable[int],
-                    frameshift: bool = False) -> list[tuple[int, int, str, str | None, str]]:
+def epitope_windows(
+    wildtype: str, mutant: str, lengths: Iterable[int], frameshift: bool = False
+) -> list[tuple[int, int, str, str | None, str]]:
     """All novel k-mers of ``mutant`` around the change.
 
     Returns
@@ -109,13 +122,13 @@ def epitope_windows(wildtype: str, mutant: str, lengths: Iterable[int],
         else:  # deletion: the k-mer must contain residues p-1 and p
             first, last = max(0, p - k + 1), min(p - 1, len(mutant) - k)
         for i in range(first, last + 1):
-            pep = mutant[i:i + k]
+            pep = mutant[i : i + k]
             if len(pep) != k or not set(pep) <= STANDARD_AA or pep in wildtype or pep in seen:
                 continue
             seen.add(pep)
             wt = None
             if (not frameshift or i < p) and i + k <= len(wildtype):
-                wt = wildtype[i:i + k]
+                wt = wildtype[i : i + k]
             if wt is not None:
                 diffs = [str(j + 1) for j in range(k) if pep[j] != wt[j]]
                 mut_pos = ", ".join(diffs) if diffs else "NA"
@@ -125,9 +138,11 @@ def epitope_windows(wildtype: str, mutant: str, lengths: Iterable[int],
     return out
 
 
-def generate_candidates(effects: pd.DataFrame, lengths: Iterable[int] = (8, 9, 10, 11),
-                        biotypes: Iterable[str] | None = ("protein_coding", "IG_V_gene"),
-                        ) -> pd.DataFrame:
+def generate_candidates(
+    effects: pd.DataFrame,
+    lengths: Iterable[int] = (8, 9, 10, 11),
+    biotypes: Iterable[str] | None = ("protein_coding", "IG_V_gene"),
+) -> pd.DataFrame:
     """Class I neoepitope candidates for every epitope-yielding effect in ``effects``.
 
     Parameters
@@ -150,12 +165,24 @@ def generate_candidates(effects: pd.DataFrame, lengths: Iterable[int] = (8, 9, 1
         if allowed is not None and eff["Biotype"] and eff["Biotype"] not in allowed:
             continue
         wt = eff["wildtype_protein"]
-        mt = mutant_protein(vtype, wt, eff["Protein Position"], eff["Mutation"],
-                            eff["frameshift_protein"])
+        mt = mutant_protein(
+            vtype, wt, eff["Protein Position"], eff["Mutation"], eff["frameshift_protein"]
+        )
         if mt is None or mt == wt:
             continue
         for k, start, pep, wt_pep, mut_pos in epitope_windows(wt, mt, lengths, vtype == "FS"):
-            rows.append((idx, eff["variant_key"], eff["Transcript"], vtype, k, start + 1,
-                         mut_pos, pep, wt_pep if wt_pep is not None else "NA",
-                         long_peptide(mt, start, k)))
+            rows.append(
+                (
+                    idx,
+                    eff["variant_key"],
+                    eff["Transcript"],
+                    vtype,
+                    k,
+                    start + 1,
+                    mut_pos,
+                    pep,
+                    wt_pep if wt_pep is not None else "NA",
+                    long_peptide(mt, start, k),
+                )
+            )
     return pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))

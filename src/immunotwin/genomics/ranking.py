@@ -54,16 +54,21 @@ def load_policy(path: str | Path | None) -> RankingPolicy:
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:
-        raise GenomicsError("policy file not found", source=str(path),
-                            fix="check the --policy path") from None
+        raise GenomicsError(
+            "policy file not found", source=str(path), fix="check the --policy path"
+        ) from None
     except yaml.YAMLError as exc:
-        raise GenomicsError(f"policy is not valid YAML: {exc}", source=str(path),
-                            fix="fix the YAML syntax") from None
+        raise GenomicsError(
+            f"policy is not valid YAML: {exc}", source=str(path), fix="fix the YAML syntax"
+        ) from None
     try:
         return RankingPolicy(**data)
     except (ValidationError, TypeError) as exc:
-        raise GenomicsError(f"invalid ranking policy: {exc}", source=str(path),
-                            fix=f"allowed keys: {', '.join(RankingPolicy.model_fields)}") from None
+        raise GenomicsError(
+            f"invalid ranking policy: {exc}",
+            source=str(path),
+            fix=f"allowed keys: {', '.join(RankingPolicy.model_fields)}",
+        ) from None
 
 
 def _term_binding(ic50: np.ndarray) -> np.ndarray:
@@ -83,13 +88,17 @@ def score_epitopes(epitopes: pd.DataFrame, policy: RankingPolicy | None = None) 
     wt = pd.to_numeric(df["Corresponding WT IC50 Score"], errors="coerce").to_numpy(float)
     fold = wt / mt
     df["Corresponding Fold Change"] = fold
-    agreto = np.where(np.isnan(fold), 1.0, np.clip(np.log10(np.where(fold > 0, fold, 1.0)) / 2,
-                                                   0.0, 1.0))
+    agreto = np.where(
+        np.isnan(fold), 1.0, np.clip(np.log10(np.where(fold > 0, fold, 1.0)) / 2, 0.0, 1.0)
+    )
     vaf = df["Tumor DNA VAF"].to_numpy(float)
     vaf_term = np.where(np.isnan(vaf), policy.default_vaf, np.clip(vaf, 0, 1))
     expr = df["Gene Expression"].to_numpy(float)
-    expr_term = np.where(np.isnan(expr), policy.default_expression_term,
-                         np.clip(np.log1p(np.clip(expr, 0, None)) / math.log1p(100.0), 0, 1))
+    expr_term = np.where(
+        np.isnan(expr),
+        policy.default_expression_term,
+        np.clip(np.log1p(np.clip(expr, 0, None)) / math.log1p(100.0), 0, 1),
+    )
     length = df["Peptide Length"].to_numpy(int)
     anchors_only = []
     for pos_text, k in zip(df["Mutation Position"].astype(str), length, strict=True):
@@ -102,13 +111,16 @@ def score_epitopes(epitopes: pd.DataFrame, policy: RankingPolicy | None = None) 
     df["clonality_term"] = vaf_term
     df["expression_term"] = expr_term
     df["self_similarity_term"] = self_term
-    df["immunotwin_score"] = (policy.weight_binding * df["binding_term"]
-                              + policy.weight_agretopicity * agreto
-                              + policy.weight_vaf * vaf_term
-                              + policy.weight_expression * expr_term
-                              - policy.weight_self_similarity * self_term)
+    df["immunotwin_score"] = (
+        policy.weight_binding * df["binding_term"]
+        + policy.weight_agretopicity * agreto
+        + policy.weight_vaf * vaf_term
+        + policy.weight_expression * expr_term
+        - policy.weight_self_similarity * self_term
+    )
     binds = (mt <= policy.binding_ic50_nm_max) | (
-        df["Best MT Percentile"].to_numpy(float) <= policy.binding_percentile_max)
+        df["Best MT Percentile"].to_numpy(float) <= policy.binding_percentile_max
+    )
     wt_binds = ~np.isnan(wt) & (wt <= policy.binding_ic50_nm_max)
     tiers = np.full(len(df), "Poor", dtype=object)
     no_expr = ~np.isnan(expr) & (expr == 0)
@@ -123,7 +135,8 @@ def score_epitopes(epitopes: pd.DataFrame, policy: RankingPolicy | None = None) 
     df["Tier"] = tiers
     order = {"Pass": 0, "Anchor": 1, "Subclonal": 2, "LowExpr": 3, "NoExpr": 4, "Poor": 5}
     df["_tier_order"] = df["Tier"].map(order)
-    df = df.sort_values(["_tier_order", "immunotwin_score"], ascending=[True, False],
-                        kind="stable").drop(columns="_tier_order")
+    df = df.sort_values(
+        ["_tier_order", "immunotwin_score"], ascending=[True, False], kind="stable"
+    ).drop(columns="_tier_order")
     df.insert(len(df.columns), "Rank", np.arange(1, len(df) + 1))
     return df.reset_index(drop=True)

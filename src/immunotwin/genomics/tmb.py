@@ -31,10 +31,18 @@ CAPTURE_MB: dict[str, float] = {
 }
 
 #: MAF ``Variant_Classification`` values counted as non-synonymous coding.
-MAF_NONSYNONYMOUS = frozenset({
-    "Missense_Mutation", "Nonsense_Mutation", "Frame_Shift_Del", "Frame_Shift_Ins",
-    "In_Frame_Del", "In_Frame_Ins", "Nonstop_Mutation", "Translation_Start_Site",
-})
+MAF_NONSYNONYMOUS = frozenset(
+    {
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Nonstop_Mutation",
+        "Translation_Start_Site",
+    }
+)
 
 
 class TmbResult(BaseModel):
@@ -60,20 +68,29 @@ def resolve_capture_mb(capture: float | str | None) -> tuple[float, str | None]:
             capture = float(key)
         except ValueError:
             raise GenomicsError(
-                f"unknown capture {capture!r}", location="--capture-mb",
-                fix=f"give a size in Mb or one of {', '.join(sorted(CAPTURE_MB))}") from None
+                f"unknown capture {capture!r}",
+                location="--capture-mb",
+                fix=f"give a size in Mb or one of {', '.join(sorted(CAPTURE_MB))}",
+            ) from None
     value = float(capture)
     if not math.isfinite(value) or value <= 0:
-        raise GenomicsError(f"capture size must be a positive number of Mb, got {capture!r}",
-                            location="--capture-mb", fix="e.g. --capture-mb 30")
+        raise GenomicsError(
+            f"capture size must be a positive number of Mb, got {capture!r}",
+            location="--capture-mb",
+            fix="e.g. --capture-mb 30",
+        )
     return value, None
 
 
 def tmb_from_counts(n_nonsynonymous: int, capture: float | str | None = None) -> TmbResult:
     """TMB (mutations/Mb) from a count of non-synonymous coding mutations."""
     mb, assay = resolve_capture_mb(capture)
-    return TmbResult(tmb_mutations_per_mb=n_nonsynonymous / mb, n_nonsynonymous=n_nonsynonymous,
-                     capture_mb=mb, assay=assay)
+    return TmbResult(
+        tmb_mutations_per_mb=n_nonsynonymous / mb,
+        n_nonsynonymous=n_nonsynonymous,
+        capture_mb=mb,
+        assay=assay,
+    )
 
 
 def count_nonsynonymous_effects(effects: pd.DataFrame) -> int:
@@ -87,13 +104,22 @@ def count_nonsynonymous_effects(effects: pd.DataFrame) -> int:
 def count_nonsynonymous_maf(maf: pd.DataFrame) -> int:
     """Distinct variants in a MAF table whose ``Variant_Classification`` is non-synonymous."""
     mask = maf["Variant_Classification"].isin(MAF_NONSYNONYMOUS)
-    keys = maf.loc[mask, ["Chromosome", "Start_Position", "Reference_Allele",
-                          "Tumor_Seq_Allele2"]].astype(str).agg("-".join, axis=1)
+    keys = (
+        maf.loc[mask, ["Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2"]]
+        .astype(str)
+        .agg("-".join, axis=1)
+    )
     return int(keys.nunique())
 
 
-MAF_REQUIRED = ("Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele",
-                "Tumor_Seq_Allele2", "Variant_Classification")
+MAF_REQUIRED = (
+    "Hugo_Symbol",
+    "Chromosome",
+    "Start_Position",
+    "Reference_Allele",
+    "Tumor_Seq_Allele2",
+    "Variant_Classification",
+)
 
 
 def read_maf(path: str | Path, sample: str | None = None) -> pd.DataFrame:
@@ -110,26 +136,40 @@ def read_maf(path: str | Path, sample: str | None = None) -> pd.DataFrame:
     except FileNotFoundError:
         raise GenomicsError("file not found", source=str(path), fix="check the MAF path") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise GenomicsError(f"not a readable tab-separated MAF: {exc}", source=str(path),
-                            fix="pass a GDC/cBioPortal-style MAF") from None
+        raise GenomicsError(
+            f"not a readable tab-separated MAF: {exc}",
+            source=str(path),
+            fix="pass a GDC/cBioPortal-style MAF",
+        ) from None
     missing = [c for c in MAF_REQUIRED if c not in maf.columns]
     if missing:
-        raise GenomicsError(f"MAF lacks column(s) {', '.join(missing)}", source=str(path),
-                            location="header", fix="pass a standard MAF (GDC MAF spec)")
+        raise GenomicsError(
+            f"MAF lacks column(s) {', '.join(missing)}",
+            source=str(path),
+            location="header",
+            fix="pass a standard MAF (GDC MAF spec)",
+        )
     if sample is not None:
         if "Tumor_Sample_Barcode" not in maf.columns:
-            raise GenomicsError("MAF has no Tumor_Sample_Barcode column to select a sample",
-                                source=str(path), fix="omit the sample argument")
+            raise GenomicsError(
+                "MAF has no Tumor_Sample_Barcode column to select a sample",
+                source=str(path),
+                fix="omit the sample argument",
+            )
         known = sorted(maf["Tumor_Sample_Barcode"].unique())
         if sample not in known:
-            raise GenomicsError(f"sample {sample!r} not in MAF", source=str(path),
-                                location="Tumor_Sample_Barcode",
-                                fix=f"use one of {', '.join(known[:10])}")
+            raise GenomicsError(
+                f"sample {sample!r} not in MAF",
+                source=str(path),
+                location="Tumor_Sample_Barcode",
+                fix=f"use one of {', '.join(known[:10])}",
+            )
         maf = maf[maf["Tumor_Sample_Barcode"] == sample]
     return maf.reset_index(drop=True)
 
 
-def tmb_from_maf(path: str | Path, capture: float | str | None = None,
-                 sample: str | None = None) -> TmbResult:
+def tmb_from_maf(
+    path: str | Path, capture: float | str | None = None, sample: str | None = None
+) -> TmbResult:
     """TMB from a MAF file."""
     return tmb_from_counts(count_nonsynonymous_maf(read_maf(path, sample)), capture)

@@ -41,11 +41,33 @@ _TUMOUR_NAME_RE = re.compile(r"(tumou?r|(^|[_\-.])T$)", re.IGNORECASE)
 
 #: Columns of the effect table, in order.
 EFFECT_COLUMNS: tuple[str, ...] = (
-    "Chromosome", "Start", "Stop", "Reference", "Variant", "Transcript", "Gene Name",
-    "Ensembl Gene ID", "Biotype", "Transcript Support Level", "Consequence", "Variant Type",
-    "Protein Position", "Mutation", "Codons", "HGVSc", "HGVSp", "wildtype_protein",
-    "frameshift_protein", "Tumor DNA Depth", "Tumor DNA VAF", "Tumor RNA Depth",
-    "Tumor RNA VAF", "Gene Expression", "Transcript Expression", "Genotype", "Filter",
+    "Chromosome",
+    "Start",
+    "Stop",
+    "Reference",
+    "Variant",
+    "Transcript",
+    "Gene Name",
+    "Ensembl Gene ID",
+    "Biotype",
+    "Transcript Support Level",
+    "Consequence",
+    "Variant Type",
+    "Protein Position",
+    "Mutation",
+    "Codons",
+    "HGVSc",
+    "HGVSp",
+    "wildtype_protein",
+    "frameshift_protein",
+    "Tumor DNA Depth",
+    "Tumor DNA VAF",
+    "Tumor RNA Depth",
+    "Tumor RNA VAF",
+    "Gene Expression",
+    "Transcript Expression",
+    "Genotype",
+    "Filter",
     "variant_key",
 )
 
@@ -113,9 +135,10 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
             if lineno == 1 and not line.startswith("##fileformat=VCF"):
                 raise GenomicsError(
                     "missing VCF header: the first line is not '##fileformat=VCFv4.x'",
-                    source=source, location="line 1",
+                    source=source,
+                    location="line 1",
                     fix="pass a VCF file (with its ## meta lines and #CHROM header), "
-                        "not a TSV or a headerless fragment",
+                    "not a TSV or a headerless fragment",
                 )
             if line.startswith("##"):
                 csq_fields = _csq_fields_from_header_line(line) or csq_fields
@@ -127,7 +150,9 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
                 if header[:8] != ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]:
                     raise GenomicsError(
                         "the #CHROM header line does not have the 8 fixed VCF columns "
-                        "separated by tabs", source=source, location=f"line {lineno}",
+                        "separated by tabs",
+                        source=source,
+                        location=f"line {lineno}",
                         fix="make sure the file is tab-separated VCF",
                     )
                 samples = header[9:]
@@ -138,7 +163,8 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
             if samples is None:
                 raise GenomicsError(
                     "missing VCF header: data line before the '#CHROM' header line",
-                    source=source, location=f"line {lineno}",
+                    source=source,
+                    location=f"line {lineno}",
                     fix="restore the VCF header (## meta lines and the #CHROM line)",
                 )
             cols = line.split("\t")
@@ -146,7 +172,8 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
                 raise GenomicsError(
                     f"truncated or malformed line: {len(cols)} tab-separated columns, "
                     f"the header declares {n_columns}",
-                    source=source, location=f"line {lineno}",
+                    source=source,
+                    location=f"line {lineno}",
                     fix="the file may be truncated or corrupted; re-export or re-download it",
                 )
             _check_alleles(cols, source, lineno)
@@ -154,22 +181,26 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
                 _check_csq(cols[7], csq_fields, source, lineno)
     if samples is None:
         raise GenomicsError(
-            "missing VCF header: no '#CHROM' header line", source=source,
+            "missing VCF header: no '#CHROM' header line",
+            source=source,
             fix="restore the VCF header (## meta lines and the #CHROM line)",
         )
     if csq_fields is None:
         raise GenomicsError(
             "no VEP CSQ annotation: the header has no '##INFO=<ID=CSQ,...Format: ...>' line",
-            source=source, location="header",
-            fix=missing_prerequisite_fix("VEP CSQ annotations with the Frameshift and "
-                                         "Wildtype plugins"),
+            source=source,
+            location="header",
+            fix=missing_prerequisite_fix(
+                "VEP CSQ annotations with the Frameshift and Wildtype plugins"
+            ),
         )
     missing = [name for name in REQUIRED_CSQ_FIELDS if name not in csq_fields]
     if missing:
         raise GenomicsError(
             f"the CSQ annotation lacks field(s) {', '.join(missing)}"
             + (" (written by the VEP Wildtype plugin)" if "WildtypeProtein" in missing else ""),
-            source=source, location="header, INFO CSQ Format",
+            source=source,
+            location="header, INFO CSQ Format",
             fix=missing_prerequisite_fix(", ".join(missing)),
         )
     flags = {
@@ -184,7 +215,8 @@ def _check_alleles(cols: list[str], source: str, lineno: int) -> None:
     ref, alts = cols[3], cols[4]
     if not _ALLELE_RE.match(ref.upper()):
         raise GenomicsError(
-            f"REF allele {ref!r} is not made of A, C, G, T, N", source=source,
+            f"REF allele {ref!r} is not made of A, C, G, T, N",
+            source=source,
             location=f"line {lineno}, column REF",
             fix="normalise the VCF (e.g. bcftools norm) and remove records with invalid alleles",
         )
@@ -194,9 +226,10 @@ def _check_alleles(cols: list[str], source: str, lineno: int) -> None:
         if not _ALLELE_RE.match(alt.upper()):
             raise GenomicsError(
                 f"ALT allele {alt!r} is not made of A, C, G, T, N (symbolic or invalid allele)",
-                source=source, location=f"line {lineno}, column ALT",
+                source=source,
+                location=f"line {lineno}, column ALT",
                 fix="remove symbolic/structural alleles (e.g. bcftools view -v snps,indels) "
-                    "before running the neoantigen pipeline",
+                "before running the neoantigen pipeline",
             )
 
 
@@ -210,14 +243,16 @@ def _check_csq(info: str, csq_fields: tuple[str, ...], source: str, lineno: int)
                 raise GenomicsError(
                     f"bad CSQ entry {k + 1}: {n} '|'-separated fields, the header Format "
                     f"declares {len(csq_fields)}",
-                    source=source, location=f"line {lineno}, INFO CSQ",
+                    source=source,
+                    location=f"line {lineno}, INFO CSQ",
                     fix="the CSQ annotation does not match its header; re-run VEP on the "
-                        "original VCF instead of editing annotated records",
+                    "original VCF instead of editing annotated records",
                 )
 
 
-def choose_tumour_sample(samples: list[str], sample: str | None, source: str,
-                         header_tumour: str | None = None) -> str:
+def choose_tumour_sample(
+    samples: list[str], sample: str | None, source: str, header_tumour: str | None = None
+) -> str:
     """Pick the tumour column: ``sample`` if given, else the only column, else the only tumour.
 
     A multi-sample VCF with no ``sample`` uses ``##tumor_sample=`` (Mutect2) when present, else
@@ -225,14 +260,17 @@ def choose_tumour_sample(samples: list[str], sample: str | None, source: str,
     """
     if not samples:
         raise GenomicsError(
-            "the VCF has no sample columns, so no genotype or VAF can be read", source=source,
-            location="#CHROM header", fix="use the tumour VCF with its FORMAT and sample column",
+            "the VCF has no sample columns, so no genotype or VAF can be read",
+            source=source,
+            location="#CHROM header",
+            fix="use the tumour VCF with its FORMAT and sample column",
         )
     if sample is not None:
         if sample not in samples:
             raise GenomicsError(
                 f"sample {sample!r} is not in the VCF; its samples are {', '.join(samples)}",
-                source=source, location="#CHROM header",
+                source=source,
+                location="#CHROM header",
                 fix=f"pass one of: --sample {' / --sample '.join(samples)}",
             )
         return sample
@@ -240,8 +278,9 @@ def choose_tumour_sample(samples: list[str], sample: str | None, source: str,
         return samples[0]
     if header_tumour in samples:
         return header_tumour
-    tumour_like = [s for s in samples if _TUMOUR_NAME_RE.search(s) and not
-                   _NORMAL_NAME_RE.search(s)]
+    tumour_like = [
+        s for s in samples if _TUMOUR_NAME_RE.search(s) and not _NORMAL_NAME_RE.search(s)
+    ]
     if len(tumour_like) == 1:
         return tumour_like[0]
     non_normal = [s for s in samples if not _NORMAL_NAME_RE.search(s)]
@@ -249,7 +288,9 @@ def choose_tumour_sample(samples: list[str], sample: str | None, source: str,
         return non_normal[0]
     raise GenomicsError(
         f"the VCF has {len(samples)} samples ({', '.join(samples)}) and none is clearly the "
-        "only tumour", source=source, location="#CHROM header",
+        "only tumour",
+        source=source,
+        location="#CHROM header",
         fix="name the tumour column with --sample (sample= in Python)",
     )
 
@@ -261,8 +302,12 @@ def vep_allele(ref: str, alts: list[str]) -> list[str]:
     becomes ``-``.
     """
     alleles = [ref, *alts]
-    if len(alleles) > 1 and all(len(a) > 0 for a in alleles) and len({a[0] for a in alleles}) == 1 \
-            and any(len(a) != len(ref) for a in alts):
+    if (
+        len(alleles) > 1
+        and all(len(a) > 0 for a in alleles)
+        and len({a[0] for a in alleles}) == 1
+        and any(len(a) != len(ref) for a in alts)
+    ):
         return [a[1:] or "-" for a in alts]
     return list(alts)
 
@@ -311,8 +356,9 @@ def _expression(record, name: str, sample_index: int, ids: tuple[str, ...]) -> f
     return math.nan
 
 
-def _vaf_depth(record, sample_index: int, alt_index: int, n_alts: int,
-               af_name: str, ad_name: str, dp_name: str) -> tuple[float, float]:
+def _vaf_depth(
+    record, sample_index: int, alt_index: int, n_alts: int, af_name: str, ad_name: str, dp_name: str
+) -> tuple[float, float]:
     depth = math.nan
     dp = _format_values(record, dp_name, sample_index)
     if dp:
@@ -338,8 +384,13 @@ def _vaf_depth(record, sample_index: int, alt_index: int, n_alts: int,
     return depth, math.nan
 
 
-def read_vep_vcf(path: str | Path, sample: str | None = None, *, pass_only: bool = False,
-                 require_frameshift: bool = True) -> VcfReadResult:
+def read_vep_vcf(
+    path: str | Path,
+    sample: str | None = None,
+    *,
+    pass_only: bool = False,
+    require_frameshift: bool = True,
+) -> VcfReadResult:
     """Read a VEP-annotated VCF (cyvcf2) into a per-transcript effect table.
 
     Parameters
@@ -360,20 +411,26 @@ def read_vep_vcf(path: str | Path, sample: str | None = None, *, pass_only: bool
     source = str(path)
     samples, csq_fields, flags = check_vcf_text(path)
     if not flags["has_frameshift"] and require_frameshift:
-        legacy = " (it has the legacy Downstream plugin's DownstreamProtein, whose sequence " \
-                 "convention differs)" if flags["has_downstream"] else ""
+        legacy = (
+            " (it has the legacy Downstream plugin's DownstreamProtein, whose sequence "
+            "convention differs)"
+            if flags["has_downstream"]
+            else ""
+        )
         raise GenomicsError(
             "the CSQ annotation lacks FrameshiftSequence (VEP Frameshift plugin)" + legacy,
-            source=source, location="header, INFO CSQ Format",
+            source=source,
+            location="header, INFO CSQ Format",
             fix=missing_prerequisite_fix("FrameshiftSequence"),
         )
     if not flags["has_gt"]:
         raise GenomicsError(
             "the VCF has no FORMAT GT (genotype) field, so the tumour's ALT alleles are unknown",
-            source=source, location="header, FORMAT",
+            source=source,
+            location="header, FORMAT",
             fix="use the caller's VCF with FORMAT/GT and the tumour sample column (VEP keeps "
-                "them when run with --vcf); add GT with e.g. bcftools +fill-tags or "
-                "vcf-genotype-annotator",
+            "them when run with --vcf); add GT with e.g. bcftools +fill-tags or "
+            "vcf-genotype-annotator",
         )
     header_tumour = None
     with _open_text(path) as fh:
@@ -419,31 +476,64 @@ def read_vep_vcf(path: str | Path, sample: str | None = None, *, pass_only: bool
                 get = lambda name, p=parts: p[idx[name]] if name in idx else ""  # noqa: E731
                 transcript = get("Feature")
                 gene_id = get("Gene")
-                rows.append({
-                    "Chromosome": record.CHROM, "Start": start, "Stop": stop,
-                    "Reference": record.REF, "Variant": alt, "Transcript": transcript,
-                    "Gene Name": get("SYMBOL") or gene_id, "Ensembl Gene ID": gene_id,
-                    "Biotype": get("BIOTYPE"), "Transcript Support Level": get("TSL"),
-                    "Consequence": get("Consequence"),
-                    "Variant Type": classify_consequence(get("Consequence")),
-                    "Protein Position": get("Protein_position"), "Mutation": get("Amino_acids"),
-                    "Codons": get("Codons"), "HGVSc": get("HGVSc"), "HGVSp": get("HGVSp"),
-                    "wildtype_protein": get("WildtypeProtein"),
-                    "frameshift_protein": get("FrameshiftSequence"),
-                    "Tumor DNA Depth": depth, "Tumor DNA VAF": vaf,
-                    "Tumor RNA Depth": rna_depth, "Tumor RNA VAF": rna_vaf,
-                    "Gene Expression": _expression(record, "GX", 0, (gene_id, get("SYMBOL"))),
-                    "Transcript Expression": _expression(record, "TX", 0, (transcript,)),
-                    "Genotype": gt_text, "Filter": filt or "PASS", "variant_key": key,
-                })
+                rows.append(
+                    {
+                        "Chromosome": record.CHROM,
+                        "Start": start,
+                        "Stop": stop,
+                        "Reference": record.REF,
+                        "Variant": alt,
+                        "Transcript": transcript,
+                        "Gene Name": get("SYMBOL") or gene_id,
+                        "Ensembl Gene ID": gene_id,
+                        "Biotype": get("BIOTYPE"),
+                        "Transcript Support Level": get("TSL"),
+                        "Consequence": get("Consequence"),
+                        "Variant Type": classify_consequence(get("Consequence")),
+                        "Protein Position": get("Protein_position"),
+                        "Mutation": get("Amino_acids"),
+                        "Codons": get("Codons"),
+                        "HGVSc": get("HGVSc"),
+                        "HGVSp": get("HGVSp"),
+                        "wildtype_protein": get("WildtypeProtein"),
+                        "frameshift_protein": get("FrameshiftSequence"),
+                        "Tumor DNA Depth": depth,
+                        "Tumor DNA VAF": vaf,
+                        "Tumor RNA Depth": rna_depth,
+                        "Tumor RNA VAF": rna_vaf,
+                        "Gene Expression": _expression(record, "GX", 0, (gene_id, get("SYMBOL"))),
+                        "Transcript Expression": _expression(record, "TX", 0, (transcript,)),
+                        "Genotype": gt_text,
+                        "Filter": filt or "PASS",
+                        "variant_key": key,
+                    }
+                )
     vcf.close()
     effects = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-    logger.info("read %d records, %d transcript effects from %s (sample %s)",
-                n_records, len(effects), source, tumour)
-    return VcfReadResult(effects=effects, sample=tumour, n_records=n_records,
-                         n_filtered_out=n_filtered, n_not_called=n_not_called,
-                         csq_fields=csq_fields)
+    logger.info(
+        "read %d records, %d transcript effects from %s (sample %s)",
+        n_records,
+        len(effects),
+        source,
+        tumour,
+    )
+    return VcfReadResult(
+        effects=effects,
+        sample=tumour,
+        n_records=n_records,
+        n_filtered_out=n_filtered,
+        n_not_called=n_not_called,
+        csq_fields=csq_fields,
+    )
 
 
-__all__ = ["VcfReadResult", "read_vep_vcf", "check_vcf_text", "choose_tumour_sample",
-           "vep_allele", "variant_coordinates", "EFFECT_COLUMNS", "OPTIONAL_CSQ_FIELDS"]
+__all__ = [
+    "VcfReadResult",
+    "read_vep_vcf",
+    "check_vcf_text",
+    "choose_tumour_sample",
+    "vep_allele",
+    "variant_coordinates",
+    "EFFECT_COLUMNS",
+    "OPTIONAL_CSQ_FIELDS",
+]

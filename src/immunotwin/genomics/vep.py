@@ -54,8 +54,16 @@ CONSEQUENCE_CLASSES: tuple[tuple[str, str], ...] = (
 
 #: Variant classes that count as non-synonymous coding for TMB.
 NONSYNONYMOUS_CLASSES = frozenset(
-    {"missense", "inframe_ins", "inframe_del", "FS", "stop_gained", "protein_altering",
-     "stop_lost", "start_lost"}
+    {
+        "missense",
+        "inframe_ins",
+        "inframe_del",
+        "FS",
+        "stop_gained",
+        "protein_altering",
+        "stop_lost",
+        "start_lost",
+    }
 )
 
 #: Variant classes that yield class I neoepitope candidates.

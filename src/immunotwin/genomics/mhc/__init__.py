@@ -24,5 +24,8 @@ def get_predictor(name: str = "immunotwin") -> BindingPredictor:
         return external.NetMhcPanPredictor()
     if key == "mhcnuggets":
         return external.MhcnuggetsPredictor()
-    raise GenomicsError(f"unknown binding predictor {name!r}", location="--predictor",
-                        fix=f"choose one of {', '.join(PREDICTORS)}")
+    raise GenomicsError(
+        f"unknown binding predictor {name!r}",
+        location="--predictor",
+        fix=f"choose one of {', '.join(PREDICTORS)}",
+    )

@@ -13,7 +13,11 @@ import pandas as pd
 #: (Jurtz et al., J Immunol 199:3360, 2017, doi:10.4049/jimmunol.1700893); the ends are
 #: log-linear extensions to 5 nM (0.01 %) and 50,000 nM (100 %).
 RANK_IC50_ANCHORS: tuple[tuple[float, float], ...] = (
-    (0.01, 5.0), (0.5, 50.0), (2.0, 500.0), (10.0, 5000.0), (100.0, 50000.0),
+    (0.01, 5.0),
+    (0.5, 50.0),
+    (2.0, 500.0),
+    (10.0, 5000.0),
+    (100.0, 50000.0),
 )
 
 

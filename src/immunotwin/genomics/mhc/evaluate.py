@@ -39,12 +39,14 @@ def evaluate_kim2014_blind(predictor: BindingPredictor, data_dir: str | Path) ->
             canon[a] = None
     blind["canonical"] = blind["allele"].map(canon)
     supported = set(predictor.alleles)
-    rows = blind[blind["canonical"].isin(supported)
-                 & blind["peptide_length"].isin(predictor.lengths)].reset_index(drop=True)
+    rows = blind[
+        blind["canonical"].isin(supported) & blind["peptide_length"].isin(predictor.lengths)
+    ].reset_index(drop=True)
     pred = predictor.predict(rows["peptide"].tolist(), rows["canonical"].tolist())
     labels = (rows["meas_ic50_nM"] <= 500.0) & (rows["inequality"] != ">")
     out = {
-        "n_rows": int(len(rows)), "n_rows_total": int(len(blind)),
+        "n_rows": int(len(rows)),
+        "n_rows_total": int(len(blind)),
         "n_alleles": int(rows["canonical"].nunique()),
         "n_alleles_total": int(blind["allele"].nunique()),
         "binder_fraction": float(labels.mean()),
@@ -61,8 +63,9 @@ def evaluate_kim2014_blind(predictor: BindingPredictor, data_dir: str | Path) ->
     return out
 
 
-def evaluate_ms_ppv(predictor: BindingPredictor, data_dir: str | Path,
-                    heldout_only: bool = True) -> pd.DataFrame:
+def evaluate_ms_ppv(
+    predictor: BindingPredictor, data_dir: str | Path, heldout_only: bool = True
+) -> pd.DataFrame:
     """Per-sample PPV on the MS benchmark (held-out samples by default)."""
     df = load_ms_benchmark(Path(data_dir) / MS_BENCHMARK)
     if heldout_only:
@@ -82,8 +85,14 @@ def evaluate_ms_ppv(predictor: BindingPredictor, data_dir: str | Path,
         hits = grp["hit"].to_numpy()
         k = int(hits.sum())
         order = np.argsort(best, kind="stable")
-        results.append({"sample_id": sample, "n_hits": k, "n_peptides": len(peps),
-                        "alleles_supported": f"{len(usable)}/{len(alleles)}",
-                        "ppv": float(hits[order[:k]].mean()),
-                        "auc": _roc_auc(hits, -best)})
+        results.append(
+            {
+                "sample_id": sample,
+                "n_hits": k,
+                "n_peptides": len(peps),
+                "alleles_supported": f"{len(usable)}/{len(alleles)}",
+                "ppv": float(hits[order[:k]].mean()),
+                "auc": _roc_auc(hits, -best),
+            }
+        )
     return pd.DataFrame(results)

@@ -24,15 +24,17 @@ from immunotwin.genomics.hla import normalise_allele
 INSTALL_HINTS = {
     "mhcflurry": "pip install mhcflurry && mhcflurry-downloads fetch models_class1_presentation",
     "netmhcpan": "download NetMHCpan 4.1 from https://services.healthtech.dtu.dk (academic "
-                 "licence), install it and put `netMHCpan` on PATH",
+    "licence), install it and put `netMHCpan` on PATH",
     "mhcnuggets": "pip install mhcnuggets (weights: JHU academic non-commercial licence)",
 }
 
 
 def _missing(name: str, detail: str) -> GenomicsError:
-    return GenomicsError(f"optional predictor {name!r} is not available: {detail}",
-                         fix=f"install it: {INSTALL_HINTS[name]}; or use the default "
-                             "predictor (--predictor immunotwin)")
+    return GenomicsError(
+        f"optional predictor {name!r} is not available: {detail}",
+        fix=f"install it: {INSTALL_HINTS[name]}; or use the default "
+        "predictor (--predictor immunotwin)",
+    )
 
 
 class MhcflurryPredictor:
@@ -50,17 +52,23 @@ class MhcflurryPredictor:
             self._predictor = Class1AffinityPredictor.load()
         except Exception as exc:  # noqa: BLE001 - models not downloaded
             raise _missing("mhcflurry", f"models could not be loaded ({exc})") from exc
-        self.alleles = tuple(normalise_allele(a) for a in self._predictor.supported_alleles
-                             if a.startswith("HLA-"))
+        self.alleles = tuple(
+            normalise_allele(a) for a in self._predictor.supported_alleles if a.startswith("HLA-")
+        )
 
     def predict(self, peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
         canon = [normalise_allele(a) for a in alleles]
         df = self._predictor.predict_to_dataframe(peptides=list(peptides), alleles=canon)
-        return pd.DataFrame({"peptide": list(peptides), "allele": canon,
-                             "ic50_nm": df["prediction"].to_numpy(),
-                             "percentile_rank": df.get("prediction_percentile",
-                                                       pd.Series(np.nan, index=df.index)
-                                                       ).to_numpy()})
+        return pd.DataFrame(
+            {
+                "peptide": list(peptides),
+                "allele": canon,
+                "ic50_nm": df["prediction"].to_numpy(),
+                "percentile_rank": df.get(
+                    "prediction_percentile", pd.Series(np.nan, index=df.index)
+                ).to_numpy(),
+            }
+        )
 
 
 class NetMhcPanPredictor:
@@ -85,15 +93,34 @@ class NetMhcPanPredictor:
                 pep_file = Path(tmp) / "peptides.txt"
                 xls = Path(tmp) / "out.xls"
                 pep_file.write_text("\n".join(grp["peptide"]) + "\n")
-                cmd = [self._exe, "-BA", "-p", str(pep_file), "-xls", "-xlsfile", str(xls),
-                       "-a", allele.replace("*", "")]
+                cmd = [
+                    self._exe,
+                    "-BA",
+                    "-p",
+                    str(pep_file),
+                    "-xls",
+                    "-xlsfile",
+                    str(xls),
+                    "-a",
+                    allele.replace("*", ""),
+                ]
                 run = subprocess.run(cmd, capture_output=True, text=True, check=False)
                 if run.returncode != 0 or not xls.exists():
-                    raise GenomicsError(f"netMHCpan failed for {allele}: {run.stderr[-500:]}",
-                                        fix="check the NetMHCpan installation")
+                    raise GenomicsError(
+                        f"netMHCpan failed for {allele}: {run.stderr[-500:]}",
+                        fix="check the NetMHCpan installation",
+                    )
                 out = pd.read_csv(xls, sep="\t", skiprows=1)
-            frames.append(pd.DataFrame({"peptide": out["Peptide"], "allele": allele,
-                                        "ic50_nm": out["nM"], "percentile_rank": out["BA_Rank"]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "peptide": out["Peptide"],
+                        "allele": allele,
+                        "ic50_nm": out["nM"],
+                        "percentile_rank": out["BA_Rank"],
+                    }
+                )
+            )
         merged = pd.concat(frames).drop_duplicates(["peptide", "allele"])
         return pairs.merge(merged, on=["peptide", "allele"], how="left")
 
@@ -120,10 +147,22 @@ class MhcnuggetsPredictor:
             with tempfile.TemporaryDirectory() as tmp:
                 pep_file, out_file = Path(tmp) / "p.txt", Path(tmp) / "o.csv"
                 pep_file.write_text("\n".join(grp["peptide"]) + "\n")
-                self._predict(class_="I", peptides_path=str(pep_file),
-                              mhc=allele.replace("*", ""), output=str(out_file))
+                self._predict(
+                    class_="I",
+                    peptides_path=str(pep_file),
+                    mhc=allele.replace("*", ""),
+                    output=str(out_file),
+                )
                 out = pd.read_csv(out_file)
-            frames.append(pd.DataFrame({"peptide": out["peptide"], "allele": allele,
-                                        "ic50_nm": out["ic50"], "percentile_rank": np.nan}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "peptide": out["peptide"],
+                        "allele": allele,
+                        "ic50_nm": out["ic50"],
+                        "percentile_rank": np.nan,
+                    }
+                )
+            )
         merged = pd.concat(frames).drop_duplicates(["peptide", "allele"])
         return pairs.merge(merged, on=["peptide", "allele"], how="left")

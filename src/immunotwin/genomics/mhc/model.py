@@ -48,8 +48,10 @@ class ImmunotwinMhcI:
         path = Path(artifact) if artifact is not None else default_artifact_path()
         if not path.exists():
             raise GenomicsError(
-                "the binding-model artifact is missing", source=str(path),
-                fix="reinstall immunotwin, or rebuild it with `immunotwin mhc train`")
+                "the binding-model artifact is missing",
+                source=str(path),
+                fix="reinstall immunotwin, or rebuild it with `immunotwin mhc train`",
+            )
         with np.load(path, allow_pickle=False) as data:
             self.alleles: tuple[str, ...] = tuple(str(a) for a in data["alleles"])
             self.coef_ = data["coef"].astype(np.float64)
@@ -92,8 +94,9 @@ class ImmunotwinMhcI:
     def predict(self, peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
         """Score ``(peptides[i], alleles[i])`` pairs; see :class:`.base.BindingPredictor`."""
         if len(peptides) != len(alleles):
-            raise GenomicsError("peptides and alleles differ in length",
-                                fix="give one allele per peptide")
+            raise GenomicsError(
+                "peptides and alleles differ in length", fix="give one allele per peptide"
+            )
         canon_cache: dict[str, str] = {}
         allele_idx = np.empty(len(alleles), dtype=np.int64)
         for i, a in enumerate(alleles):
@@ -105,19 +108,23 @@ class ImmunotwinMhcI:
                     f"allele {a!r} ({c}) is not supported by {self.name}",
                     location=f"row {i + 1}",
                     fix="use a supported allele (`immunotwin mhc alleles`) or an external "
-                        "predictor (MHCflurry, NetMHCpan)")
+                    "predictor (MHCflurry, NetMHCpan)",
+                )
             allele_idx[i] = self._allele_index[c]
         peptides = [str(p).strip().upper() for p in peptides]
         try:
             scores = self.score(peptides, allele_idx)
         except ValueError as exc:
-            raise GenomicsError(str(exc), fix="peptides must be 8-11 standard amino acids") \
-                from None
+            raise GenomicsError(
+                str(exc), fix="peptides must be 8-11 standard amino acids"
+            ) from None
         ranks = self.percentile_rank(scores, allele_idx)
-        return pd.DataFrame({
-            "peptide": peptides,
-            "allele": [canon_cache[a] for a in alleles],
-            "ic50_nm": score_to_ic50_nm(scores),
-            "percentile_rank": ranks,
-            "motif_log_odds": scores,
-        })
+        return pd.DataFrame(
+            {
+                "peptide": peptides,
+                "allele": [canon_cache[a] for a in alleles],
+                "ic50_nm": score_to_ic50_nm(scores),
+                "percentile_rank": ranks,
+                "motif_log_odds": scores,
+            }
+        )

@@ -47,8 +47,7 @@ logger = logging.getLogger(__name__)
 
 MS_BENCHMARK = Path("mhc") / "mhcflurry_ms_benchmark" / "multiallelic.benchmark.small.csv.bz2"
 KIM_BLIND = Path("mhc") / "kim2014_blind" / "bdata.2013.mhci.public.blind.1.txt"
-PERCENTILE_LEVELS = np.concatenate([np.geomspace(0.01, 1.0, 41)[:-1], np.linspace(1.0, 100.0,
-                                                                                   100)])
+PERCENTILE_LEVELS = np.concatenate([np.geomspace(0.01, 1.0, 41)[:-1], np.linspace(1.0, 100.0, 100)])
 
 
 def is_heldout_sample(sample_id: str, fold: int = 4) -> bool:
@@ -67,17 +66,26 @@ def sha256_of(path: Path) -> str:
 def load_ms_benchmark(path: Path) -> pd.DataFrame:
     """Read the benchmark CSV (``sample_id, peptide, n_flank, c_flank, hit, hla``)."""
     if not path.exists():
-        raise GenomicsError("mass-spec benchmark not found", source=str(path),
-                            fix="point --data at the shared data folder (../shared/data)")
+        raise GenomicsError(
+            "mass-spec benchmark not found",
+            source=str(path),
+            fix="point --data at the shared data folder (../shared/data)",
+        )
     df = pd.read_csv(path, usecols=["sample_id", "peptide", "hit", "hla"])
     df = df[df["peptide"].map(valid_peptide)].reset_index(drop=True)
     return df
 
 
-def _em_deconvolution(x_idx: np.ndarray, sample_of_hit: np.ndarray,
-                      sample_alleles: list[np.ndarray], n_alleles: int, background: np.ndarray,
-                      n_iter: int, pseudocount: float, trash_logprior: float
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _em_deconvolution(
+    x_idx: np.ndarray,
+    sample_of_hit: np.ndarray,
+    sample_alleles: list[np.ndarray],
+    n_alleles: int,
+    background: np.ndarray,
+    n_iter: int,
+    pseudocount: float,
+    trash_logprior: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Soft assignment of hits to sample alleles. Returns (responsibilities (n, A), W (A,8,20))."""
     n = len(x_idx)
     pos = np.arange(N_POSITIONS)
@@ -93,7 +101,8 @@ def _em_deconvolution(x_idx: np.ndarray, sample_of_hit: np.ndarray,
         with_a = onehot[carries[:, a]].sum(0) + pseudocount * background
         without = onehot[~carries[:, a]].sum(0) + pseudocount * background
         w[a] = np.log(with_a / with_a.sum(1, keepdims=True)) - np.log(
-            without / without.sum(1, keepdims=True))
+            without / without.sum(1, keepdims=True)
+        )
     resp = np.zeros((n, n_alleles))
     groups = [(np.flatnonzero(sample_of_hit == s), alle) for s, alle in enumerate(sample_alleles)]
     for it in range(n_iter):
@@ -114,9 +123,15 @@ def _em_deconvolution(x_idx: np.ndarray, sample_of_hit: np.ndarray,
     return resp, w
 
 
-def train_model(data_dir: str | Path, out_path: str | Path, *, seed: int = 20240607,
-                n_iter: int = 25, min_ligands: float = 30.0,
-                n_random_per_length: int = 10_000) -> dict:
+def train_model(
+    data_dir: str | Path,
+    out_path: str | Path,
+    *,
+    seed: int = 20240607,
+    n_iter: int = 25,
+    min_ligands: float = 30.0,
+    n_random_per_length: int = 10_000,
+) -> dict:
     """Train the default predictor and write the ``.npz`` artifact.
 
     Parameters
@@ -155,12 +170,22 @@ def train_model(data_dir: str | Path, out_path: str | Path, *, seed: int = 20240
     background /= background.sum()
     h_idx, _ = residue_indices(hits["peptide"].tolist())
     sample_of_hit = hits["sample_id"].map(s_index).to_numpy()
-    resp, pssm = _em_deconvolution(h_idx, sample_of_hit, sample_alleles, len(alleles), background,
-                                n_iter=n_iter, pseudocount=20.0, trash_logprior=-2.0)
+    resp, pssm = _em_deconvolution(
+        h_idx,
+        sample_of_hit,
+        sample_alleles,
+        len(alleles),
+        background,
+        n_iter=n_iter,
+        pseudocount=20.0,
+        trash_logprior=-2.0,
+    )
 
     # alleles whose set of carrier samples equals another allele's cannot be told apart
-    carriers = [frozenset(i for i, alle in enumerate(sample_alleles) if a in alle)
-                for a in range(len(alleles))]
+    carriers = [
+        frozenset(i for i, alle in enumerate(sample_alleles) if a in alle)
+        for a in range(len(alleles))
+    ]
     kept_idx, kept, n_pos, unresolved = [], [], [], []
     for a, name in enumerate(alleles):
         if sum(c == carriers[a] for c in carriers) > 1:
@@ -178,8 +203,11 @@ def train_model(data_dir: str | Path, out_path: str | Path, *, seed: int = 20240
 
     rng = np.random.default_rng(seed)
     aa = np.array(list(AMINO_ACIDS))
-    random_peptides = ["".join(rng.choice(aa, size=k, p=background)) for k in LENGTHS
-                       for _ in range(n_random_per_length)]
+    random_peptides = [
+        "".join(rng.choice(aa, size=k, p=background))
+        for k in LENGTHS
+        for _ in range(n_random_per_length)
+    ]
     x_rand = one_hot(random_peptides)
     rand_scores = x_rand.astype(np.float64) @ coef.T + intercept  # (R, A)
     quantiles = 1.0 - PERCENTILE_LEVELS / 100.0
@@ -195,8 +223,12 @@ def train_model(data_dir: str | Path, out_path: str | Path, *, seed: int = 20240
             "n_hits": int(len(hits)),
             "n_decoys": int(len(decoys)),
         },
-        "settings": {"seed": seed, "n_iter": n_iter, "min_ligands": min_ligands,
-                     "n_random_per_length": n_random_per_length},
+        "settings": {
+            "seed": seed,
+            "n_iter": n_iter,
+            "min_ligands": min_ligands,
+            "n_random_per_length": n_random_per_length,
+        },
         "assigned_ligands": dict(zip(kept, n_pos, strict=True)),
         "unresolved_alleles": unresolved,
         "licence": "model weights: CC-BY-4.0 (derived from Apache-2.0 MHCflurry benchmark data)",
@@ -205,10 +237,13 @@ def train_model(data_dir: str | Path, out_path: str | Path, *, seed: int = 20240
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with open(out_path, "wb") as fh:
         np.savez_compressed(
-            fh, alleles=np.array(kept), coef=coef.astype(np.float32),
+            fh,
+            alleles=np.array(kept),
+            coef=coef.astype(np.float32),
             intercept=intercept.astype(np.float32),
             percentile_levels=PERCENTILE_LEVELS.astype(np.float32),
             thresholds=thresholds.astype(np.float32),
-            metadata=np.array(json.dumps(metadata, sort_keys=True)))
+            metadata=np.array(json.dumps(metadata, sort_keys=True)),
+        )
     logger.info("wrote %s with %d alleles", out_path, len(kept))
     return metadata
