@@ -153,7 +153,7 @@ def catalog_drugs(
     from immunotwin.therapies.catalog import load_drug_catalog
 
     catalog = load_drug_catalog()
-    drugs = catalog.by_class(drug_class) if drug_class else [catalog.get(k) for k in catalog.keys()]
+    drugs = catalog.by_class(drug_class) if drug_class else list(catalog)
     rows = [
         {
             "key": d.key,
@@ -185,8 +185,7 @@ def catalog_tumors(as_json: JsonFlag = False) -> None:
 
     catalog = load_tumor_catalog()
     rows = []
-    for key in catalog.keys():
-        t = catalog.get(key)
+    for t in catalog:
         rows.append(
             {
                 "key": t.key,
