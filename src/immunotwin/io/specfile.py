@@ -66,14 +66,14 @@ def read_structured(path: str | Path) -> tuple[Any, dict[Path_, int]]:
     return data, lines
 
 
-def _field(loc: tuple[str | int, ...]) -> str:
+def field_path(loc: tuple[str | int, ...]) -> str:
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
 
 
-def _line_for(loc: tuple[str | int, ...], lines: dict[Path_, int]) -> int | None:
+def line_for(loc: tuple[str | int, ...], lines: dict[Path_, int]) -> int | None:
     for cut in range(len(loc), -1, -1):
         if loc[:cut] in lines:
             return lines[loc[:cut]]
@@ -98,9 +98,18 @@ def validate_data(
     except ValidationError as exc:
         lines = lines or {}
         problems = []
-        for err in exc.errors()[:10]:
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-            line = _line_for(loc, lines)
+        errors = [
+            (tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p)), err)
+            for err in exc.errors()
+        ]
+        # an error inside an item also fails its container's length check: report the item
+        errors = [
+            (loc, err)
+            for loc, err in errors
+            if not any(other != loc and other[: len(loc)] == loc for other, _ in errors)
+        ]
+        for loc, err in errors[:10]:
+            line = line_for(loc, lines)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 parent = _schema_at(schema, loc[:-1])
@@ -113,7 +122,7 @@ def validate_data(
                 )
             elif err["type"] == "missing":
                 msg = "required field is missing"
-            problems.append((line, _field(loc), msg))
+            problems.append((line, field_path(loc), msg))
         first_line, first_field, first_msg = problems[0]
         more = "".join(
             f"\n  also line {ln}: {fld}: {m}" if ln else f"\n  also {fld}: {m}"
@@ -167,9 +176,9 @@ def check_keys(
         if value not in names:
             close = difflib.get_close_matches(value, names, n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-            line = _line_for(loc, lines or {})
+            line = line_for(loc, lines or {})
             raise SpecError(
-                f"{_field(loc)}: unknown {what} '{value}'",
+                f"{field_path(loc)}: unknown {what} '{value}'",
                 source=source,
                 location=f"line {line}" if line else None,
                 fix=f"{hint}list them with `{listing}`",

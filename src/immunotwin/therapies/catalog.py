@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from immunotwin.errors import CatalogError
+from immunotwin.therapies.dose import DoseUnit
 
 __all__ = [
     "CONFIDENCE_LEVELS",
@@ -74,22 +75,7 @@ DrugClass = Literal[
 ]
 DRUG_CLASSES: tuple[str, ...] = DrugClass.__args__  # type: ignore[attr-defined]
 
-DoseUnit = Literal[
-    "mg",
-    "mg/kg",
-    "mg/m2",
-    "AUC",
-    "IU/kg",
-    "MIU/m2",
-    "cells/kg",
-    "cells",
-    "Gy",
-    "ug/day",
-    "ug/m2/day",
-    "PFU",
-    "dose",
-]
-DOSE_UNITS: tuple[str, ...] = DoseUnit.__args__  # type: ignore[attr-defined]
+DOSE_UNITS: tuple[str, ...] = tuple(u.value for u in DoseUnit)
 
 #: Keys a regimen item may carry (DESIGN.md §5 trial-spec format, plus ``duration`` for
 #: continuous infusions such as blinatumomab, e.g. ``duration: 28 days``).

@@ -31,6 +31,8 @@ class DoseUnit(StrEnum):
     GY = "Gy"
     UG_PER_DAY = "ug/day"
     UG_PER_M2_PER_DAY = "ug/m2/day"
+    PFU = "PFU"  # plaque-forming units (oncolytic virus)
+    DOSE = "dose"  # one administration of a fixed-dose product (e.g. a vaccine)
 
 
 _UNIT_ALIASES = {
@@ -49,6 +51,9 @@ _UNIT_ALIASES = {
     "µg/day": DoseUnit.UG_PER_DAY,
     "ug/m2/day": DoseUnit.UG_PER_M2_PER_DAY,
     "µg/m2/day": DoseUnit.UG_PER_M2_PER_DAY,
+    "pfu": DoseUnit.PFU,
+    "dose": DoseUnit.DOSE,
+    "doses": DoseUnit.DOSE,
 }
 _NUMBER = r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?"
 _DOSE_RE = re.compile(rf"^\s*(?P<value>{_NUMBER})\s*(?P<unit>[A-Za-zµ/0-9^²]+)\s*$")

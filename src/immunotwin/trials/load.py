@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from immunotwin.io.specfile import check_keys, read_structured, validate_data
+from immunotwin.errors import SpecError
+from immunotwin.io.specfile import check_keys, field_path, line_for, read_structured, validate_data
 from immunotwin.trials.spec import TrialSpec
 
 
@@ -47,7 +48,27 @@ def validate_trial_spec(
         lines=lines,
         listing="immunotwin catalog drugs",
     )
+    _check_dose_units(spec, source=source, lines=lines)
     return spec
+
+
+def _check_dose_units(spec: TrialSpec, *, source: str, lines: dict | None) -> None:
+    """Each regimen item's dose unit must be one the drug's catalogue entry allows."""
+    from immunotwin.therapies.catalog import load_drug_catalog
+
+    catalog = load_drug_catalog()
+    for a, arm in enumerate(spec.arms):
+        for r, item in enumerate(arm.regimen):
+            allowed = catalog.get(item.drug).dose_units_allowed
+            if item.dose.unit not in allowed:
+                loc = ("arms", a, "regimen", r, "dose")
+                line = line_for(loc, lines or {})
+                raise SpecError(
+                    f"{field_path(loc)}: {item.drug} is not dosed in {item.dose.unit}",
+                    source=source,
+                    location=f"line {line}" if line else None,
+                    fix=f"use one of: {', '.join(str(u) for u in allowed)}",
+                )
 
 
 def load_trial_spec(path: str | Path) -> TrialSpec:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from immunotwin.therapies.dose import Dose, DoseUnit, parse_duration_days, parse_start_day
 
@@ -67,6 +74,9 @@ class RegimenItem(_Frozen):
         default=None, description="days within each cycle, 1-based (e.g. [1, 8, 15])"
     )
     fractions: int | None = Field(default=None, ge=1, le=60, description="radiotherapy fractions")
+    duration: str | None = Field(
+        default=None, description="continuous-infusion length per cycle, e.g. '28 days'"
+    )
     consecutive_days: int = Field(
         default=1, ge=1, le=28, description="doses on N consecutive days (e.g. 3 for flu/cy)"
     )
@@ -86,6 +96,13 @@ class RegimenItem(_Frozen):
     def _every(cls, v: str | None) -> str | None:
         if v is not None:
             parse_duration_days(v, what="'every'")
+        return v
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_duration_days(v, what="'duration'")
         return v
 
     @field_validator("start")
@@ -137,12 +154,12 @@ class TrialSpec(_Frozen):
     patients_per_arm: int = Field(default=200, ge=1, le=10_000_000)
     seed: int = Field(default=0, ge=0)
     follow_up_months: float = Field(default=24.0, gt=0, le=240)
-    control_arm: str | None = None
     paired_patients: bool = Field(
         default=True, description="every arm sees the same virtual patients (paired comparison)"
     )
     response_criteria: Literal["recist11", "irecist", "lugano"] | None = None
     arms: Annotated[tuple[Arm, ...], Field(min_length=1)]
+    control_arm: str | None = Field(default=None, description="hazard ratios are against it")
 
     @field_validator("population")
     @classmethod
@@ -159,9 +176,15 @@ class TrialSpec(_Frozen):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"arm names must be unique; repeated: {dupes}")
-        if self.control_arm is not None and self.control_arm not in names:
-            raise ValueError(f"control_arm '{self.control_arm}' is not one of the arms {names}")
         return self
+
+    @field_validator("control_arm")
+    @classmethod
+    def _control_is_an_arm(cls, v: str | None, info: ValidationInfo) -> str | None:
+        names = [a.name for a in info.data.get("arms", ())]
+        if v is not None and names and v not in names:
+            raise ValueError(f"control_arm '{v}' is not one of the arms {names}")
+        return v
 
     @property
     def follow_up_days(self) -> float:
