@@ -50,3 +50,16 @@ def test_dormancy_and_escape_depend_on_initial_burden(kuznetsov):
     r = simulate(kuznetsov, y0, kuznetsov.default_parameters(), t_eval, rtol=1e-8)
     small, large = r.state("tumor_cells")[:, -1]
     assert small < 1e8 < large
+
+
+def test_generated_jacobian_matches_finite_differences(kuznetsov):
+    y = np.array([4.0e5, 3.0e7])
+    p = kuznetsov.default_parameters()
+    jac = kuznetsov.jacobian(y, p)
+    for j in range(2):
+        h = 1e-6 * y[j]
+        up, down = y.copy(), y.copy()
+        up[j] += h
+        down[j] -= h
+        fd = (kuznetsov.rhs(up, p) - kuznetsov.rhs(down, p)) / (2 * h)
+        np.testing.assert_allclose(jac[:, j], fd, rtol=1e-6)

@@ -26,6 +26,9 @@ from immunotwin.model.spec import Model
 from immunotwin.model.symbolic import SymbolicModel, build_symbolic
 
 _TEMPLATE = Path(__file__).resolve().parent.parent / "engine" / "rodas4_kernel.py"
+_GENERATOR_SOURCES = tuple(
+    Path(__file__).resolve().parent / name for name in ("compile.py", "sparse_lu.py", "symbolic.py")
+)
 _LOCK = threading.Lock()
 _LOADED: dict[str, ModuleType] = {}
 
@@ -96,6 +99,8 @@ def generate_source(sym: SymbolicModel) -> str:
         f"NNZ_W = {len(plan.slot)}",
         f"N_QUANTITIES = {max(len(quantity_names), 1)}",
         f"QUANTITY_NAMES = {tuple(quantity_names)!r}",
+        f"JAC_ROWS = {tuple(i for (i, _), _ in jac_items)!r}",
+        f"JAC_COLS = {tuple(j for (_, j), _ in jac_items)!r}",
     ]
     blocks = [
         _emit_function("model_rhs", "y, p, dy", "dy", list(enumerate(sym.rhs)), sym),
@@ -169,6 +174,17 @@ class CompiledModel:
         )
         return dy
 
+    def jacobian(self, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Dense Jacobian d(dy/dt)/dy for one patient; for diagnostics and reference solvers."""
+        k = self.kernel
+        jv = np.zeros(k.NNZ_J)
+        k.model_jac(
+            np.ascontiguousarray(y, dtype=np.float64), np.ascontiguousarray(p, dtype=np.float64), jv
+        )
+        dense = np.zeros((self.n_states, self.n_states))
+        dense[list(k.JAC_ROWS), list(k.JAC_COLS)] = jv[: len(k.JAC_ROWS)]
+        return dense
+
     def quantities(self, y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
         """Algebraic quantities for states ``y[..., n_states]`` and parameters ``p[..., n_params]``.
 
@@ -217,9 +233,9 @@ def compile_model(model: Model, *, check_units: bool = True) -> CompiledModel:
     The generated file is keyed by a hash of the model, the kernel template and the package
     version; when it already exists the symbolic work (and unit check) is skipped.
     """
-    template = _TEMPLATE.read_text()
+    generator = "".join(path.read_text() for path in (_TEMPLATE, *_GENERATOR_SOURCES))
     key = hashlib.sha256(
-        (model.model_dump_json() + template + __version__ + str(check_units)).encode()
+        (model.model_dump_json() + generator + __version__ + str(check_units)).encode()
     ).hexdigest()[:20]
     path = cache_dir() / f"{model.name}_{key}.py"
     if not path.exists():
