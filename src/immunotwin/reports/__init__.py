@@ -1,0 +1,1 @@
+"""Figures and HTML reports (an edge: reads tables, computes no endpoint)."""
