@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from immunotwin.engine import EventKind, build_events, simulate
-from immunotwin.model import Process, State, compile_model
+from immunotwin.model import Model, Parameter, Process, Source, State, compile_model
 
 
 def analytic_two_compartment(t, dose_times, dose_mg, cl, v1, q, v2):
@@ -95,3 +95,46 @@ def test_outputs_at_dose_times_are_troughs(pembrolizumab_pk):
     assert central[0] == 0.0
     assert central[2] - central[1] == np.float64(central[2] - central[1])
     assert abs((central[2] - central[1]) - 200.0) < 1e-3
+
+
+def test_zero_order_infusion_as_piecewise_input():
+    """A 2-day infusion switched on and off by parameter events: one-compartment closed form."""
+    src = Source(citation="analytic test", confidence="analytic")
+    model = Model(
+        name="infusion_test",
+        states=(State(name="amount", unit="mg", description="drug in body", abs_tol=1e-12),),
+        parameters=(
+            Parameter(name="rate_in", value=0.0, unit="mg/day", description="infusion", source=src),
+            Parameter(name="k_el", value=0.7, unit="1/day", description="elimination", source=src),
+        ),
+        processes=(
+            Process(
+                name="infusion",
+                rate="rate_in",
+                unit="mg/day",
+                stoichiometry={"amount": 1},
+                description="zero-order input",
+            ),
+            Process(
+                name="elimination",
+                rate="k_el*amount",
+                unit="mg/day",
+                stoichiometry={"amount": -1},
+                description="first-order loss",
+            ),
+        ),
+    )
+    cm = compile_model(model)
+    rate, k, t_on, t_off = 50.0, 0.7, 1.0, 3.0
+    events = build_events(
+        1,
+        [(t_on, EventKind.SET_PARAMETER, 0, 0, rate), (t_off, EventKind.SET_PARAMETER, 0, 0, 0.0)],
+    )
+    t = np.linspace(0.0, 8.0, 81)
+    r = simulate(cm, np.zeros(1), cm.default_parameters(), t, events, rtol=1e-10, atol=1e-12)
+    during = rate / k * (1 - np.exp(-k * (t - t_on)))
+    at_off = rate / k * (1 - np.exp(-k * (t_off - t_on)))
+    expected = np.where(
+        t <= t_on, 0.0, np.where(t <= t_off, during, at_off * np.exp(-k * (t - t_off)))
+    )
+    np.testing.assert_allclose(r.states[0, :, 0], expected, rtol=1e-7, atol=1e-9)
