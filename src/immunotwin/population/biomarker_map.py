@@ -1,0 +1,60 @@
+"""Biomarkers -> mechanistic parameters: explicit, documented, monotone maps (brief §2.8).
+
+| biomarker | parameter | map |
+|---|---|---|
+| tumour growth rate (catalogue) | ``tumor_growth_rate`` | the patient's sampled value (1/day) |
+| TMB (mut/Mb) | ``n_clones`` | n_cl = c_TMB * TMB, c_TMB = 10 clones per mut/Mb (brief §2.8: NSCLC ~9 mut/Mb <-> QSP-IO's 92 clones) |
+| PD-L1 TPS (0-1) or CPS/100 | ``pdl1_basal_density`` | rho_L1,0 = rho_ref * (floor + TPS) / (floor + TPS_ref), floor 0.05, TPS_ref 0.30 (assumption: median NSCLC TPS <-> QSP-IO's 250 molecules/um2) |
+| HLA LOH | ``mhc_basal`` | x 0.5 (one HLA haplotype lost: half the presented repertoire; assumption) |
+| B2M loss | ``escape_fraction_initial`` | 0.3 of the tumour starts MHC-I-negative (assumption) |
+
+MSI-high acts through the TMB that the tumour catalogue samples for MSI-H types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from immunotwin.model.spec import Model
+from immunotwin.population.catalog import TumorType
+
+CLONES_PER_MUT_PER_MB = 10.0
+PDL1_FLOOR = 0.05
+PDL1_REFERENCE_TPS = 0.30
+HLA_LOH_MHC_FACTOR = 0.5
+B2M_LOSS_ESCAPE_FRACTION = 0.3
+BASELINE_LESIONS = 3
+"""Baseline burden is read as this many equal spherical target lesions whose diameters add up
+to the sampled sum of diameters (RECIST allows up to 5 targets; assumption)."""
+
+
+def pdl1_fraction(patients: pd.DataFrame) -> np.ndarray:
+    """PD-L1 as a 0-1 fraction: TPS where scored, else CPS/100 (capped at 1)."""
+    tps = patients["pdl1_tps"].to_numpy(dtype=float)
+    cps = patients["pdl1_cps"].to_numpy(dtype=float) / 100.0
+    return np.clip(np.where(np.isfinite(tps), tps, cps), 0.0, 1.0)
+
+
+def apply_biomarkers(
+    model: Model, params: np.ndarray, patients: pd.DataFrame, tumor: TumorType
+) -> np.ndarray:
+    """A copy of ``params`` (n_patients x n_params) with biomarker-driven parameters set."""
+    out = params.copy()
+
+    def column(name: str) -> int:
+        return model.parameter_index(name)
+
+    out[:, column("tumor_growth_rate")] = patients["growth_rate_per_day"].to_numpy()
+    out[:, column("n_clones")] = CLONES_PER_MUT_PER_MB * patients["tmb"].to_numpy()
+    pdl1 = pdl1_fraction(patients)
+    ref = params[:, column("pdl1_basal_density")]
+    scaled = ref * (PDL1_FLOOR + pdl1) / (PDL1_FLOOR + PDL1_REFERENCE_TPS)
+    out[:, column("pdl1_basal_density")] = np.where(np.isfinite(pdl1), scaled, ref)
+    loh = patients["hla_loh"].to_numpy(dtype=bool)
+    out[loh, column("mhc_basal")] *= HLA_LOH_MHC_FACTOR
+    b2m = patients["b2m_loss"].to_numpy(dtype=bool)
+    out[b2m, column("escape_fraction_initial")] = np.maximum(
+        out[b2m, column("escape_fraction_initial")], B2M_LOSS_ESCAPE_FRACTION
+    )
+    return out

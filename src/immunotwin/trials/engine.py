@@ -1,0 +1,324 @@
+"""Run a virtual trial: spec -> virtual patients -> dose events -> batched simulation -> endpoints.
+
+Each arm sees the same virtual patients (paired) unless the spec says otherwise. Treatment
+stops at RECIST progression, death or discontinuation for toxicity: the arm is simulated on
+the full schedule, the stop day of every patient is read from that run, and the arm is
+simulated again with the doses after the stop day removed (the two runs agree up to the stop
+day, and all random draws are reused, so the endpoints are consistent).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from immunotwin import __version__
+from immunotwin.engine import build_events, simulate
+from immunotwin.engine.executors import Executor
+from immunotwin.model import compile_model
+from immunotwin.outcomes import (
+    CtcaeV5,
+    MeasurementNoise,
+    Recist11,
+    measure_sld_mm,
+    new_lesion_days,
+    true_sld_mm,
+    visit_days,
+)
+from immunotwin.population.biomarker_map import BASELINE_LESIONS, apply_biomarkers
+from immunotwin.population.catalog import load_tumor_catalog
+from immunotwin.population.virtual_patients import sample_patients
+from immunotwin.therapies.dose import DAYS_PER_MONTH
+from immunotwin.trials.spec import TrialSpec
+from immunotwin.trials.survival_link import SurvivalLink, death_days
+from immunotwin.trials.therapy_map import plan_arm
+
+log = logging.getLogger(__name__)
+
+ORGANS = {
+    "colitis": "injury_colon",
+    "pneumonitis": "injury_lung",
+    "hepatitis": "injury_liver",
+    "hypothyroidism": "injury_thyroid",
+    "rash": "injury_skin",
+}
+NEW_LESION_RATE_PER_DAY = 1.0 / 1500.0
+"""New-lesion hazard at baseline burden (brief §4.1 h_new = lambda*(C/C0)^kappa; assumption:
+about one new lesion per four years at constant burden; calibrate to the PD-by-new-lesion
+share)."""
+NEW_LESION_EXPONENT = 1.0
+SOLVER_RTOL = 1e-5
+LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
+
+
+@dataclass(frozen=True)
+class ArmOutcome:
+    """Per-patient results of one arm (rows aligned with the trial's virtual patients)."""
+
+    name: str
+    patients: pd.DataFrame
+    visits: pd.DataFrame
+    doses: pd.DataFrame
+    classes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    spec: TrialSpec
+    arms: list[ArmOutcome]
+    model_name: str
+    model_hash: str
+    provenance: dict = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def _grid(follow_up_days: float) -> tuple[np.ndarray, np.ndarray]:
+    visits = np.concatenate([[0.0], visit_days(follow_up_days)])
+    weekly = np.arange(0.0, follow_up_days + 1e-9, 7.0)
+    return visits, np.unique(np.concatenate([visits, weekly, [follow_up_days]]))
+
+
+def _tumour_cells_from_sld(
+    sld_mm: np.ndarray, cell_volume_ml: float, cell_fraction: float
+) -> np.ndarray:
+    """Baseline cancer cells from the sum of diameters: BASELINE_LESIONS equal spheres."""
+    diameter_cm = sld_mm / 10.0 / BASELINE_LESIONS
+    volume_ml = BASELINE_LESIONS * np.pi / 6.0 * diameter_cm**3
+    return volume_ml * cell_fraction / cell_volume_ml
+
+
+def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress):
+    """Simulate an arm; with ``stop_day`` (per patient), doses after it are removed."""
+    items = [
+        (
+            day,
+            kind,
+            idx,
+            idx2,
+            amount if stop_day is None else np.where(day <= stop_day, amount, 0.0),
+        )
+        for day, kind, idx, idx2, amount in plan.events
+    ]
+    events = build_events(params.shape[0], items)
+    return simulate(
+        compiled,
+        y0,
+        params,
+        grid,
+        events,
+        rtol=SOLVER_RTOL,
+        chunk_size=512,
+        executor=executor,
+        progress=progress,
+    )
+
+
+def _endpoints(spec, compiled, result, params, patients, visits, grid, seed, arm_index):
+    """RECIST, survival, toxicity for one simulated arm (the random draws depend on seed only)."""
+    rng = np.random.default_rng(
+        np.random.SeedSequence([spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0])
+    )
+    quantities = compiled.quantities(result.states, params)
+    burden = quantities["tumor_cells_total"]
+    ratio = burden / burden[:, :1]
+    visit_idx = np.searchsorted(grid, visits)
+    sld0 = patients["baseline_sld_mm"].to_numpy()
+    true_sld = true_sld_mm(ratio[:, visit_idx], sld0[:, None])
+    measured = measure_sld_mm(true_sld, rng, MeasurementNoise())
+    lesion_day = new_lesion_days(grid, ratio, NEW_LESION_RATE_PER_DAY, NEW_LESION_EXPONENT, rng)
+    death_day = death_days(SurvivalLink(), grid, ratio, patients["age_years"].to_numpy(), rng)
+    failed = ~result.ok
+    assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
+    measured = np.where(np.isfinite(measured), measured, np.nan)
+    response = Recist11(confirm=False).evaluate(
+        measured[:, 1:],
+        np.maximum(measured[:, 0], 10.0),
+        visits[1:],
+        new_lesion_days=lesion_day,
+        assessed=assessed[:, 1:],
+    )
+    return measured, lesion_day, death_day, response, failed
+
+
+def _toxicity(compiled, result, params):
+    names = result.state_names
+    ctcae = CtcaeV5()
+    grades = {}
+    for organ, state in ORGANS.items():
+        if state in names:
+            index = np.nan_to_num(result.state(state), nan=0.0)
+            grades[organ] = ctcae.grade(organ, index).max(axis=1)
+    if "lymphocytes" in names:
+        lymph = np.nan_to_num(result.state("lymphocytes"), nan=np.inf)
+        grades["lymphopenia"] = np.where(
+            lymph.min(axis=1) < 200,
+            4,
+            np.where(lymph.min(axis=1) < LYMPHOPENIA_G3_CELLS_PER_UL, 3, 0),
+        )
+    return grades
+
+
+def run_trial(
+    spec: TrialSpec,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+) -> TrialResult:
+    """Simulate every arm of ``spec`` and compute per-patient endpoints."""
+    from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+    from immunotwin.model.immune.build import immunotwin_model
+
+    tumour = load_tumor_catalog().get(spec.tumor_type)
+    model = immunotwin_model()
+    compiled = compile_model(model)
+    follow_up = spec.follow_up_days
+    visits, grid = _grid(follow_up)
+    arms: list[ArmOutcome] = []
+    base_patients = sample_patients(
+        tumour, spec.patients_per_arm, seed=spec.seed, filters=spec.population
+    )
+    for arm_index, arm in enumerate(spec.arms):
+        patients = (
+            base_patients
+            if spec.paired_patients
+            else sample_patients(
+                tumour,
+                spec.patients_per_arm,
+                seed=spec.seed + 7919 * (arm_index + 1),
+                filters=spec.population,
+            )
+        )
+        model_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x30DE1]))
+        params = apply_biomarkers(
+            model, sample_parameters(model, model_rng, len(patients)), patients, tumour
+        )
+        pk_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x9C, arm_index]))
+        plan = plan_arm(model, arm, patients, follow_up, pk_rng)
+        for name, values in plan.parameter_values.items():
+            params[:, model.parameter_index(name)] = values
+        cells0 = _tumour_cells_from_sld(
+            patients["baseline_sld_mm"].to_numpy(),
+            params[0, model.parameter_index("cancer_cell_volume")],
+            params[0, model.parameter_index("tumor_cell_fraction")],
+        )
+        y0 = baseline_state(compiled, params, cells0)
+
+        def report(done, total, arm_name=arm.name):
+            if progress is not None:
+                progress(arm_name, done, total)
+
+        first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, report)
+        *_, death, response, _ = _endpoints(
+            spec, compiled, first, params, patients, visits, grid, spec.seed, arm_index
+        )
+        stop = np.minimum(response.pd_day, death)
+        result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
+        measured, lesion_day, death, response, failed = _endpoints(
+            spec, compiled, result, params, patients, visits, grid, spec.seed, arm_index
+        )
+        arms.append(
+            _arm_tables(
+                arm.name,
+                patients,
+                plan,
+                result,
+                visits,
+                measured,
+                lesion_day,
+                death,
+                response,
+                failed,
+                follow_up,
+                _toxicity(compiled, result, params),
+            )
+        )
+    return TrialResult(
+        spec=spec,
+        arms=arms,
+        model_name=model.name,
+        model_hash=model.content_hash(),
+        provenance={
+            "immunotwin_version": __version__,
+            "solver": "Rodas4, Rosenbrock 4(3) (Hairer & Wanner 1996)",
+            "rtol": SOLVER_RTOL,
+            "atol": "per state (model abs_tol)",
+        },
+    )
+
+
+def _arm_tables(
+    name,
+    patients,
+    plan,
+    result,
+    visits,
+    measured,
+    lesion_day,
+    death,
+    response,
+    failed,
+    follow_up,
+    grades,
+) -> ArmOutcome:
+    n = len(patients)
+    censor = np.full(n, follow_up)
+    from immunotwin.outcomes import overall_survival, progression_free_survival
+
+    last_visit = np.array([visits[visits <= min(d, follow_up)].max() for d in death])
+    pfs = progression_free_survival(response.pd_day, death, censor, last_assessment_day=last_visit)
+    os_ = overall_survival(death, censor)
+    labels = response.bor_labels()
+    table = patients.copy()
+    table.insert(1, "arm", name)
+    table["best_overall_response"] = labels
+    table["best_pct_change"] = response.best_pct_change
+    table["response_day"] = response.response_day
+    table["pd_day"] = response.pd_day
+    table["new_lesion_day"] = lesion_day
+    table["death_day"] = death
+    table["pfs_months"] = pfs.time_months
+    table["pfs_event"] = pfs.event.astype(int)
+    table["os_months"] = os_.time_months
+    table["os_event"] = os_.event.astype(int)
+    dor = np.where(
+        np.isfinite(response.response_day),
+        (np.minimum(np.minimum(response.pd_day, death), follow_up) - response.response_day)
+        / DAYS_PER_MONTH,
+        np.nan,
+    )
+    table["dor_months"] = dor
+    table["dor_event"] = (
+        np.isfinite(response.response_day) & (np.minimum(response.pd_day, death) <= follow_up)
+    ).astype(int)
+    for organ, g in grades.items():
+        table[f"worst_grade_{organ}"] = g.astype(int)
+    irae = [g for o, g in grades.items() if o in ORGANS]
+    table["irae_any_grade"] = np.any([g >= 1 for g in irae], axis=0) if irae else False
+    table["grade3plus_ae"] = np.any([g >= 3 for g in grades.values()], axis=0) if grades else False
+    table["solver_status"] = result.status
+    table.loc[failed, ["best_overall_response"]] = "NE"
+    visit_rows = pd.DataFrame(
+        {
+            "patient_id": np.repeat(patients["patient_id"].to_numpy(), visits.size),
+            "arm": name,
+            "day": np.tile(visits, n),
+            "sld_mm": measured.ravel(),
+            "pct_change": (100 * (measured / measured[:, :1] - 1)).ravel(),
+        }
+    )
+    visit_rows = visit_rows[
+        visit_rows["day"] <= np.repeat(np.minimum(death, follow_up), visits.size)
+    ]
+    doses = plan.doses.copy()
+    stop = pd.Series(np.minimum(response.pd_day, death), index=patients["patient_id"])
+    doses = doses[doses["day"].to_numpy() <= stop.loc[doses["patient_id"]].to_numpy()]
+    doses.insert(1, "arm", name)
+    return ArmOutcome(
+        name=name, patients=table, visits=visit_rows, doses=doses, classes=plan.classes
+    )
