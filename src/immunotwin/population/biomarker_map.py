@@ -1,12 +1,14 @@
 """Biomarkers -> mechanistic parameters: explicit, documented, monotone maps (brief §2.8).
 
-| biomarker | parameter | map |
-|---|---|---|
-| tumour growth rate (catalogue) | ``tumor_growth_rate`` | the patient's sampled value (1/day) |
-| TMB (mut/Mb) | ``n_clones`` | n_cl = c_TMB * TMB, c_TMB = 10 clones per mut/Mb (brief §2.8: NSCLC ~9 mut/Mb <-> QSP-IO's 92 clones) |
-| PD-L1 TPS (0-1) or CPS/100 | ``pdl1_basal_density`` | rho_L1,0 = rho_ref * (floor + TPS) / (floor + TPS_ref), floor 0.05, TPS_ref 0.30 (assumption: median NSCLC TPS <-> QSP-IO's 250 molecules/um2) |
-| HLA LOH | ``mhc_basal`` | x 0.5 (one HLA haplotype lost: half the presented repertoire; assumption) |
-| B2M loss | ``escape_fraction_initial`` | 0.3 of the tumour starts MHC-I-negative (assumption) |
+- tumour growth rate (catalogue) -> ``tumor_growth_rate``: the patient's sampled value (1/day).
+- TMB (mut/Mb) -> ``n_clones``: n_cl = c_TMB * TMB with c_TMB = 10 clones per mut/Mb (brief
+  §2.8: NSCLC ~9 mut/Mb <-> QSP-IO's 92 tumour-reactive clones).
+- PD-L1 TPS (0-1), or CPS/100 -> ``pdl1_basal_density``: rho = rho_ref * (floor + TPS) /
+  (floor + TPS_ref), floor 0.05, TPS_ref 0.30 (assumption: a median NSCLC tumour has QSP-IO's
+  250 molecules/um2).
+- HLA LOH -> ``mhc_basal`` x 0.5 (one haplotype lost, half the presented repertoire; assumption).
+- B2M loss -> ``escape_fraction_initial`` >= 0.3: part of the tumour starts MHC-I-negative
+  (assumption).
 
 MSI-high acts through the TMB that the tumour catalogue samples for MSI-H types.
 """
