@@ -24,6 +24,7 @@ from immunotwin.outcomes import (
     CtcaeV5,
     MeasurementNoise,
     Recist11,
+    Response,
     measure_sld_mm,
     new_lesion_days,
     true_sld_mm,
@@ -252,6 +253,11 @@ def run_trial(
     )
 
 
+def _labels(codes: np.ndarray) -> np.ndarray:
+    names = np.array([r.name for r in sorted(Response, key=int)], dtype=object)
+    return names[codes.astype(int)]
+
+
 def _arm_tables(
     name,
     patients,
@@ -310,6 +316,9 @@ def _arm_tables(
             "day": np.tile(visits, n),
             "sld_mm": measured.ravel(),
             "pct_change": (100 * (measured / measured[:, :1] - 1)).ravel(),
+            "ovr": np.concatenate(
+                [np.full((n, 1), "BASELINE", dtype=object), _labels(response.ovr)], axis=1
+            ).ravel(),
         }
     )
     visit_rows = visit_rows[
