@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 model_app = typer.Typer(help="The mechanistic model: export and inspect.", no_args_is_help=True)
 catalog_app = typer.Typer(help="What is modelled, with sources.", no_args_is_help=True)
+trial_app = typer.Typer(help="Virtual clinical trials.", no_args_is_help=True)
+app.add_typer(trial_app, name="trial")
 app.add_typer(model_app, name="model")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(response_app, name="response", help="Response prediction for checkpoint blockade.")
@@ -104,21 +106,108 @@ def list_models() -> None:
         out.print(f"[bold]{name}[/]  {description}")
 
 
+def _arm_table_text(summary: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=summary["spec"]["name"])
+    columns = [
+        ("n", "n", "{:d}"),
+        ("orr", "ORR", "{:.1%}"),
+        ("cr_rate", "CR", "{:.1%}"),
+        ("median_pfs_months", "mPFS mo", "{:.1f}"),
+        ("median_os_months", "mOS mo", "{:.1f}"),
+        ("pfs_hr_vs_control", "PFS HR", "{:.2f}"),
+        ("os_hr_vs_control", "OS HR", "{:.2f}"),
+        ("grade3plus_trae_rate", "G>=3 AE", "{:.1%}"),
+        ("mean_cost_usd", "cost USD", "{:,.0f}"),
+    ]
+    table.add_column("arm")
+    for _, label, _ in columns:
+        table.add_column(label, justify="right")
+    for arm in summary["arms"]:
+        table.add_row(
+            arm["name"], *("NR" if arm.get(k) is None else f.format(arm[k]) for k, _, f in columns)
+        )
+    out.print(table)
+
+
+def _run_spec_with_progress(spec, out_dir: Path, workers: int) -> dict:
+    from rich.progress import Progress
+
+    from immunotwin.engine.executors import ProcessExecutor
+    from immunotwin.trials.run import run_spec
+
+    executor = ProcessExecutor(workers) if workers > 1 else None
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(arm: str, done: int, total: int) -> None:
+            if arm not in tasks:
+                tasks[arm] = bar.add_task(f"arm {arm}", total=total)
+            bar.update(tasks[arm], completed=done)
+
+        summary = run_spec(spec, out_dir, executor=executor, progress=progress)
+    _arm_table_text(summary)
+    out.print(
+        f"wrote {out_dir}/summary.json, patients.parquet, doses.parquet, adtte.parquet, "
+        "adrs.parquet, report.html"
+    )
+    return summary
+
+
+@trial_app.command("run")
+@friendly_errors
+def trial_run(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="trial spec (YAML/JSON)")],
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")],
+    patients: Annotated[int | None, typer.Option(help="override patients_per_arm")] = None,
+    seed: Annotated[int | None, typer.Option(help="override the spec's seed")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes (results do not change)")] = 1,
+) -> None:
+    """Run a virtual trial and write summary.json, patients.parquet and report.html.
+
+    Example: immunotwin trial run examples/keynote024_like.yaml --out runs/kn024
+    """
+    from immunotwin.trials.load import load_trial_spec
+
+    spec = load_trial_spec(spec_path)
+    updates = {k: v for k, v in (("patients_per_arm", patients), ("seed", seed)) if v is not None}
+    if updates:
+        spec = spec.model_copy(update=updates)
+    _run_spec_with_progress(spec, out_dir, workers)
+
+
+@trial_app.command("validate-spec")
+@friendly_errors
+def trial_validate_spec(
+    spec_path: Annotated[Path, typer.Argument(metavar="SPEC.yaml")],
+) -> None:
+    """Check a trial spec completely without running it.
+
+    Example: immunotwin trial validate-spec examples/keynote024_like.yaml
+    """
+    from immunotwin.trials.load import load_trial_spec
+
+    spec = load_trial_spec(spec_path)
+    out.print(f"{spec_path}: valid ({len(spec.arms)} arms, {spec.patients_per_arm} patients/arm)")
+
+
 @app.command()
 @friendly_errors
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),
-    patients: Annotated[int, typer.Option(help="virtual patients")] = 1000,
-    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    patients: Annotated[int | None, typer.Option(help="patients per arm")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed")] = None,
 ) -> None:
-    """The main job on built-in defaults.
+    """The main job on built-in defaults: the KEYNOTE-024-like virtual trial.
 
     Example: immunotwin demo --out demo-out
     """
-    from immunotwin.demo import run_demo
+    from immunotwin.demo import demo_spec
 
-    summary = run_demo(out_dir, n_patients=patients, seed=seed, console=out)
-    out.print_json(json.dumps(summary))
+    spec = demo_spec()
+    updates = {k: v for k, v in (("patients_per_arm", patients), ("seed", seed)) if v is not None}
+    _run_spec_with_progress(spec.model_copy(update=updates), out_dir, workers=1)
 
 
 def _print_table(rows: list[dict[str, Any]], columns: list[str], as_json: bool, title: str) -> None:

@@ -225,6 +225,7 @@ def run_trial(
         )
         arms.append(
             _arm_tables(
+                arm_index,
                 arm.name,
                 patients,
                 plan,
@@ -259,6 +260,7 @@ def _labels(codes: np.ndarray) -> np.ndarray:
 
 
 def _arm_tables(
+    arm_index,
     name,
     patients,
     plan,
@@ -328,6 +330,13 @@ def _arm_tables(
     stop = pd.Series(np.minimum(response.pd_day, death), index=patients["patient_id"])
     doses = doses[doses["day"].to_numpy() <= stop.loc[doses["patient_id"]].to_numpy()]
     doses.insert(1, "arm", name)
+    # one row per patient and arm: paired patients keep their virtual_patient_id across arms
+    offset = arm_index * n
+    table.insert(1, "virtual_patient_id", table["patient_id"].to_numpy())
+    table["patient_id"] = table["patient_id"].to_numpy() + offset
+    table.insert(2, "usubjid", [f"A{arm_index + 1}-{v:06d}" for v in table["virtual_patient_id"]])
+    visit_rows["patient_id"] = visit_rows["patient_id"].to_numpy() + offset
+    doses["patient_id"] = doses["patient_id"].to_numpy() + offset
     return ArmOutcome(
         name=name, patients=table, visits=visit_rows, doses=doses, classes=plan.classes
     )
