@@ -2,8 +2,8 @@
 
 A KEYNOTE-024-like virtual trial: first-line NSCLC with PD-L1 TPS >= 50 %, pembrolizumab
 200 mg q3w (up to 35 cycles) versus carboplatin AUC 5 + pemetrexed 500 mg/m2 q3w x4, on the
-shipped defaults. The spec ships inside the package (so the demo works from an installed wheel); it is the
-same file as ``examples/keynote024_like.yaml``.
+shipped defaults. The spec ships inside the package, so the demo works from an installed
+wheel; ``examples/keynote024_like.yaml`` is the same file.
 """
 
 from __future__ import annotations
