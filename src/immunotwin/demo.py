@@ -13,7 +13,6 @@ from pathlib import Path
 from immunotwin.trials.load import load_trial_spec
 from immunotwin.trials.spec import TrialSpec
 
-
 DEMO_SPEC = Path(__file__).resolve().parent / "data" / "specs" / "demo_keynote024_like.yaml"
 
 
