@@ -9,7 +9,8 @@ partition factors f_T (tumour) and f_LN (lymph node); occupancies are QSS with a
 Kd. The PD-1 synapse is the QSS of QSP-IO's ``checkpoint_module``: complex density
 X = 2pl/(s + sqrt((p - l)^2 + K2(K2 + 2p + 2l))) with s = p + l + K2 (the cancellation-free form
 of the quadratic root), H_PD1 = H(X; PD1_50, 2). CTLA-4 blockade raises the CD28 signal
-H_CD28 = h0 + (h_max - h0)*RO^gamma.
+H_CD28 = h0 + (h_max - h0)*RO_C4,LN (the brief's gamma_C4 = 1; a symbolic exponent would make
+the Jacobian singular at zero occupancy).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ PARAMETERS = (
     "apc_pdl1_density",
     "cd28_signal_min",
     "cd28_signal_max",
-    "cd28_ctla4_exponent",
 )
 
 
@@ -101,7 +101,7 @@ def add_checkpoints(model: Model) -> Model:
                      "dimensionless", "H_PD1,APC: PD-1 inhibition during priming"),
             quantity("h_cd28",
                      "cd28_signal_min + (cd28_signal_max - cd28_signal_min)"
-                     "*ro_ctla4_ln**cd28_ctla4_exponent",
+                     "*ro_ctla4_ln",
                      "dimensionless", "H_CD28: co-stimulation surrogate of CD80/86 competition"),
         ],
     )

@@ -5,7 +5,9 @@ States: ``dc_lymph_node`` (mature antigen-loaded DCs) and ``tcell_activated`` (T
 tumour-specific CD8). Every death route releases antigen/DAMP with its immunogenicity weight;
 DAMP (QSS) drives APC maturation; DC-site availability H_DC, antigen quality q_Ag and clone
 number n_cl set activation; the division number N = N0 + N_cs*H_CD28 + N_IL2*H(IL-2) sets the
-clonal burst 2^N into the systemic effector pool. Memory cells are recalled into Ta.
+clonal burst 2^N into the systemic effector pool. Memory cells are recalled by antigen-loaded
+DCs straight into the effector pool with a small expansion 2^N_rec (recall into Ta with the full
+2^N burst, as the brief writes it, makes the effector-memory loop gain exceed 1).
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ PARAMETERS = (
     "il2_half_divisions",
     "il2_ln_endogenous",
     "il2_systemic",
+    "il2_secretion_tcell",
+    "il2_decay_rate",
+    "lymph_node_volume",
+    "recall_divisions",
     "il2_ln_partition",
     "apc_pdl1_weight",
     "recall_rate",
@@ -85,8 +91,10 @@ def add_priming(model: Model) -> Model:
                      f"tcells_per_dc*{dc}/(tcells_per_dc*{dc}"
                      " + n_clones*naive_precursors_per_clone + one_cell)",
                      "dimensionless", "H_DC"),
-            quantity("il2_lymph_node", "il2_ln_endogenous + il2_ln_partition*il2_systemic", "nM",
-                     "IL-2 in the lymph node"),
+            quantity("il2_lymph_node",
+                     "il2_ln_endogenous + ml_per_l*il2_secretion_tcell*tcell_activated"
+                     "/(il2_decay_rate*lymph_node_volume) + il2_ln_partition*il2_systemic",
+                     "nM", "IL-2 in the lymph node (QSS of autocrine secretion, plus therapy)"),
             quantity("division_number",
                      "divisions_tcr + divisions_cd28*h_cd28"
                      " + divisions_il2*hill(il2_lymph_node, il2_half_divisions)",
@@ -102,9 +110,12 @@ def add_priming(model: Model) -> Model:
                     "mature DCs reaching the TDLN (IL-10 inhibits maturation)"),
             process("dc_death", f"dc_death_rate*{dc}", "cell/day", {dc: -1}, "DC death"),
             process("priming", "activation_flux", "cell/day", {ta: 1}, "naive CD8 activation"),
-            process("memory_recall",
-                    f"recall_rate*dc_site_availability*antigen_quality*tmem_systemic",
-                    "cell/day", {"tmem_systemic": -1, ta: 1}, "recall of memory by loaded DCs"),
+            process("memory_recall", "recall_rate*dc_site_availability*tmem_systemic",
+                    "cell/day", {"tmem_systemic": -1}, "recall of memory by loaded DCs"),
+            process("memory_recall_burst",
+                    "recall_rate*dc_site_availability*tmem_systemic"
+                    "*exp(0.6931471805599453*recall_divisions)",
+                    "cell/day", {"teff_systemic": 1}, "recalled memory expands 2^N_rec-fold"),
             process("activated_exit", f"division_rate/division_number*{ta}", "cell/day",
                     {ta: -1}, "activated cells finish their N divisions"),
             process("clonal_burst",
