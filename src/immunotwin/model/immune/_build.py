@@ -10,7 +10,9 @@ def state(name: str, unit: str, description: str, *, initial: float = 0.0, abs_t
 
 
 def quantity(name: str, formula: str, unit: str, description: str) -> Quantity:
-    return Quantity(name=name, formula=" ".join(formula.split()), unit=unit, description=description)
+    return Quantity(
+        name=name, formula=" ".join(formula.split()), unit=unit, description=description
+    )
 
 
 def process(

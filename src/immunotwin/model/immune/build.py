@@ -8,8 +8,8 @@ from immunotwin.model.immune.effectors import add_effectors
 from immunotwin.model.immune.host import add_host
 from immunotwin.model.immune.microenvironment import add_microenvironment
 from immunotwin.model.immune.priming import add_priming
-from immunotwin.model.immune.tumor import add_tumor
 from immunotwin.model.immune.toxicity import add_toxicity
+from immunotwin.model.immune.tumor import add_tumor
 from immunotwin.model.spec import Model
 
 DESCRIPTION = (

@@ -18,13 +18,21 @@ def add_host(model: Model) -> Model:
     m = with_parameters(model, PARAMETERS)
     return m.extend(
         states=[
-            state("lymphocytes", "cell/uL", "absolute lymphocyte count (L)", initial=1800.0,
-                  abs_tol=1e-3),
+            state(
+                "lymphocytes",
+                "cell/uL",
+                "absolute lymphocyte count (L)",
+                initial=1800.0,
+                abs_tol=1e-3,
+            ),
         ],
         processes=[
-            process("lymphocyte_homeostasis",
-                    "lymphocyte_recovery_rate*(lymphocytes_baseline - lymphocytes)",
-                    "cell/(uL*day)", {"lymphocytes": 1},
-                    "homeostatic return to the baseline count"),
+            process(
+                "lymphocyte_homeostasis",
+                "lymphocyte_recovery_rate*(lymphocytes_baseline - lymphocytes)",
+                "cell/(uL*day)",
+                {"lymphocytes": 1},
+                "homeostatic return to the baseline count",
+            ),
         ],
     )

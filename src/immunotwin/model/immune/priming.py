@@ -64,8 +64,9 @@ def add_priming(model: Model) -> Model:
     return m.extend(
         states=[
             state(dc, "cell", "mature antigen-loaded DCs in the TDLN", abs_tol=1e-3),
-            state(ta, "cell", "activated, dividing tumour-specific CD8 in the TDLN (Ta)",
-                  abs_tol=1e-3),
+            state(
+                ta, "cell", "activated, dividing tumour-specific CD8 in the TDLN (Ta)", abs_tol=1e-3
+            ),
         ],
         quantities=[
             quantity(
@@ -76,50 +77,97 @@ def add_priming(model: Model) -> Model:
                 " + phagocytosis_presenting + phagocytosis_escape)"
                 " + chemo_immunogenic_kill"
                 " + immunogenicity_doomed*doomed_cell_death_rate*tumor_doomed",
-                "cell/day", "F_imm: immunogenicity-weighted cancer-cell death flux"),
-            quantity("damp_concentration",
-                     "damp_baseline + damp_per_dead_cell*immunogenic_death_flux*ml_per_l"
-                     "/(damp_decay_rate*tumor_volume_ml)", "M", "DAMP-like cytokine (QSS)"),
-            quantity("apc_maturation_signal", "hill(damp_concentration, damp_half)",
-                     "dimensionless", "H_c"),
-            quantity("dc_production",
-                     "apc_death_rate*apc_density_tumor*tumor_volume_ml*apc_maturation_rate"
-                     "*apc_maturation_signal/(apc_maturation_rate*apc_maturation_signal"
-                     " + apc_death_rate)", "cell/day",
-                     "P_DC: replenishment-limited mature-DC production"),
-            quantity("dc_site_availability",
-                     f"tcells_per_dc*{dc}/(tcells_per_dc*{dc}"
-                     " + n_clones*naive_precursors_per_clone + one_cell)",
-                     "dimensionless", "H_DC"),
-            quantity("il2_lymph_node",
-                     "il2_ln_endogenous + ml_per_l*il2_secretion_tcell*tcell_activated"
-                     "/(il2_decay_rate*lymph_node_volume) + il2_ln_partition*il2_systemic",
-                     "nM", "IL-2 in the lymph node (QSS of autocrine secretion, plus therapy)"),
-            quantity("division_number",
-                     "divisions_tcr + divisions_cd28*h_cd28"
-                     " + divisions_il2*hill(il2_lymph_node, il2_half_divisions)",
-                     "dimensionless", "N_div"),
-            quantity("activation_flux",
-                     "activation_rate*dc_site_availability*antigen_quality*n_clones"
-                     "*naive_precursors_per_clone*(1 - apc_pdl1_weight*h_pd1_apc)", "cell/day",
-                     "J_act: naive CD8 activation"),
+                "cell/day",
+                "F_imm: immunogenicity-weighted cancer-cell death flux",
+            ),
+            quantity(
+                "damp_concentration",
+                "damp_baseline + damp_per_dead_cell*immunogenic_death_flux*ml_per_l"
+                "/(damp_decay_rate*tumor_volume_ml)",
+                "M",
+                "DAMP-like cytokine (QSS)",
+            ),
+            quantity(
+                "apc_maturation_signal",
+                "hill(damp_concentration, damp_half)",
+                "dimensionless",
+                "H_c",
+            ),
+            quantity(
+                "dc_production",
+                "apc_death_rate*apc_density_tumor*tumor_volume_ml*apc_maturation_rate"
+                "*apc_maturation_signal/(apc_maturation_rate*apc_maturation_signal"
+                " + apc_death_rate)",
+                "cell/day",
+                "P_DC: replenishment-limited mature-DC production",
+            ),
+            quantity(
+                "dc_site_availability",
+                f"tcells_per_dc*{dc}/(tcells_per_dc*{dc}"
+                " + n_clones*naive_precursors_per_clone + one_cell)",
+                "dimensionless",
+                "H_DC",
+            ),
+            quantity(
+                "il2_lymph_node",
+                "il2_ln_endogenous + ml_per_l*il2_secretion_tcell*tcell_activated"
+                "/(il2_decay_rate*lymph_node_volume) + il2_ln_partition*il2_systemic",
+                "nM",
+                "IL-2 in the lymph node (QSS of autocrine secretion, plus therapy)",
+            ),
+            quantity(
+                "division_number",
+                "divisions_tcr + divisions_cd28*h_cd28"
+                " + divisions_il2*hill(il2_lymph_node, il2_half_divisions)",
+                "dimensionless",
+                "N_div",
+            ),
+            quantity(
+                "activation_flux",
+                "activation_rate*dc_site_availability*antigen_quality*n_clones"
+                "*naive_precursors_per_clone*(1 - apc_pdl1_weight*h_pd1_apc)",
+                "cell/day",
+                "J_act: naive CD8 activation",
+            ),
         ],
         processes=[
-            process("dc_arrival", "dc_production*(1 - hill(il10_tumor, il10_half))"
-                    " + dc_influx_external", "cell/day", {dc: 1},
-                    "mature DCs reaching the TDLN (IL-10 inhibits maturation)"),
+            process(
+                "dc_arrival",
+                "dc_production*(1 - hill(il10_tumor, il10_half)) + dc_influx_external",
+                "cell/day",
+                {dc: 1},
+                "mature DCs reaching the TDLN (IL-10 inhibits maturation)",
+            ),
             process("dc_death", f"dc_death_rate*{dc}", "cell/day", {dc: -1}, "DC death"),
             process("priming", "activation_flux", "cell/day", {ta: 1}, "naive CD8 activation"),
-            process("memory_recall", "recall_rate*dc_site_availability*tmem_systemic",
-                    "cell/day", {"tmem_systemic": -1}, "recall of memory by loaded DCs"),
-            process("memory_recall_burst",
-                    "recall_rate*dc_site_availability*tmem_systemic"
-                    "*exp(0.6931471805599453*recall_divisions)",
-                    "cell/day", {"teff_systemic": 1}, "recalled memory expands 2^N_rec-fold"),
-            process("activated_exit", f"division_rate/division_number*{ta}", "cell/day",
-                    {ta: -1}, "activated cells finish their N divisions"),
-            process("clonal_burst",
-                    f"division_rate/division_number*exp(0.6931471805599453*division_number)*{ta}",
-                    "cell/day", {"teff_systemic": 1}, "2^N effectors per activated cell"),
+            process(
+                "memory_recall",
+                "recall_rate*dc_site_availability*tmem_systemic",
+                "cell/day",
+                {"tmem_systemic": -1},
+                "recall of memory by loaded DCs",
+            ),
+            process(
+                "memory_recall_burst",
+                "recall_rate*dc_site_availability*tmem_systemic"
+                "*exp(0.6931471805599453*recall_divisions)",
+                "cell/day",
+                {"teff_systemic": 1},
+                "recalled memory expands 2^N_rec-fold",
+            ),
+            process(
+                "activated_exit",
+                f"division_rate/division_number*{ta}",
+                "cell/day",
+                {ta: -1},
+                "activated cells finish their N divisions",
+            ),
+            process(
+                "clonal_burst",
+                f"division_rate/division_number*exp(0.6931471805599453*division_number)*{ta}",
+                "cell/day",
+                {"teff_systemic": 1},
+                "2^N effectors per activated cell",
+            ),
         ],
     )
