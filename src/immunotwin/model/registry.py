@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from immunotwin.errors import CatalogError
+from immunotwin.model.immune.build import immunotwin_model
 from immunotwin.model.library.kuznetsov import kuznetsov_1994
 from immunotwin.model.spec import Model
 
 MODELS: dict[str, tuple[Callable[[], Model], str]] = {
     "kuznetsov_1994": (kuznetsov_1994, "Kuznetsov 1994 effector-tumour model (2 states)"),
+    "immunotwin": (
+        immunotwin_model,
+        "cancer-immunity model: tumour, priming, memory, TME, checkpoints, chemo, toxicity",
+    ),
 }
 
 

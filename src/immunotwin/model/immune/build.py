@@ -1,0 +1,36 @@
+"""The composed cancer-immunity model ``immunotwin`` (brief §2)."""
+
+from __future__ import annotations
+
+from immunotwin.model.immune.checkpoints import add_checkpoints
+from immunotwin.model.immune.chemotherapy import add_chemotherapy
+from immunotwin.model.immune.effectors import add_effectors
+from immunotwin.model.immune.host import add_host
+from immunotwin.model.immune.microenvironment import add_microenvironment
+from immunotwin.model.immune.priming import add_priming
+from immunotwin.model.immune.toxicity import add_toxicity
+from immunotwin.model.immune.tumor import add_tumor
+from immunotwin.model.spec import Model
+
+DESCRIPTION = (
+    "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
+    "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, chemotherapy "
+    "exposure slots, host lymphocytes and organ toxicity. Time in days."
+)
+
+
+def immunotwin_model() -> Model:
+    """Compose every mechanism module (order: each module's processes act on states that exist)."""
+    model = Model(name="immunotwin", description=DESCRIPTION)
+    for add in (
+        add_tumor,
+        add_host,
+        add_microenvironment,
+        add_effectors,
+        add_priming,
+        add_checkpoints,
+        add_chemotherapy,
+        add_toxicity,
+    ):
+        model = add(model)
+    return model

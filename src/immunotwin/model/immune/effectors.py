@@ -1,0 +1,166 @@
+"""Tumour-specific CD8 effectors: trafficking, killing, exhaustion, memory, reinvigoration
+(brief §2.3-§2.4).
+
+States: ``teff_systemic`` (Tb, blood + periphery), ``teff_tumor`` (Tt), ``texh_tumor`` (Tx,
+dysfunctional; contains the reinvigorable progenitors), ``tmem_systemic`` (Tm). Killing is
+QSP-IO's ratio-dependent form (``model/Teff_module.m``) braked by TGF-beta, PD-1 engagement
+(H_PD1 from the checkpoint module) and MDSC, and scaled by each clone's MHC-I factor. Memory
+(absent in QSP-IO) forms from systemic effectors and is recalled by antigen-loaded DCs (the
+recall process is in the priming module); ``memory_formation_rate = 0`` switches it off.
+"""
+
+from __future__ import annotations
+
+from immunotwin.model.immune._build import process, quantity, state
+from immunotwin.model.immune.catalog import with_parameters
+from immunotwin.model.spec import Model
+
+PARAMETERS = (
+    "one_cell",
+    "cd8_kill_rate",
+    "kill_ratio_tc",
+    "kill_ratio_treg",
+    "exhaustion_rate",
+    "treg_inactivation_rate",
+    "effector_death_rate",
+    "tumor_entry_rate",
+    "blood_fraction",
+    "memory_formation_rate",
+    "memory_loss_rate",
+    "reinvigoration_rate",
+    "il10_treg_help",
+    "il10_half",
+    "dead_cell_clearance_rate",
+)
+
+
+def add_effectors(model: Model) -> Model:
+    """Add Tb, Tt, Tx, Tm with killing, exhaustion, Treg suppression and memory formation."""
+    m = with_parameters(model, PARAMETERS)
+    tb, tt, tx, tm = "teff_systemic", "teff_tumor", "texh_tumor", "tmem_systemic"
+    return m.extend(
+        states=[
+            state(tb, "cell", "systemic tumour-specific effector CD8 (Tb)", abs_tol=1e-3),
+            state(tt, "cell", "effector CD8 in tumour (Tt)", abs_tol=1e-3),
+            state(tx, "cell", "dysfunctional/exhausted CD8 in tumour (Tx)", abs_tol=1e-3),
+            state(tm, "cell", "tumour-specific memory CD8 (Tm)", abs_tol=1e-3),
+        ],
+        quantities=[
+            quantity(
+                "tumor_entry_per_cell",
+                "tumor_entry_rate*tumor_volume_ml*antigen_presence*blood_fraction",
+                "1/day",
+                "k_in: tumour entry rate per systemic effector",
+            ),
+            quantity(
+                "cd8_brakes",
+                "(1 - tgfb_suppression)*(1 - h_pd1)*(1 - mdsc_suppression)",
+                "dimensionless",
+                "(1 - H_TGF)(1 - H_PD1)(1 - H_MD)",
+            ),
+            quantity(
+                "cd8_kill_per_cell",
+                f"cd8_kill_rate*{tt}/(kill_ratio_tc*tumor_cells_total + {tt} + one_cell)"
+                f"*{tt}/({tt} + kill_ratio_treg*treg_tumor + one_cell)*cd8_brakes",
+                "1/day",
+                "CD8 kill rate per fully presenting cancer cell",
+            ),
+            quantity(
+                "cd8_kill_presenting",
+                "cd8_kill_per_cell*mhc_presenting*tumor_presenting",
+                "cell/day",
+                "R_T,s: CD8 kill of presenting cells",
+            ),
+            quantity(
+                "cd8_kill_escape",
+                "cd8_kill_per_cell*mhc_escape*tumor_escape",
+                "cell/day",
+                "R_T,r: CD8 kill of the escape clone (0 if MHC-I null)",
+            ),
+        ],
+        processes=[
+            process(
+                "cd8_kill_presenting_cells",
+                "cd8_kill_presenting",
+                "cell/day",
+                {"tumor_presenting": -1, "tumor_dead": 1},
+                "CD8 killing",
+                "QSPIO model/Teff_module.m (Robertson-Tessi 2012)",
+            ),
+            process(
+                "cd8_kill_escape_cells",
+                "cd8_kill_escape",
+                "cell/day",
+                {"tumor_escape": -1, "tumor_dead": 1},
+                "CD8 killing of the escape clone",
+            ),
+            process(
+                "effector_death_systemic",
+                f"effector_death_rate*{tb}",
+                "cell/day",
+                {tb: -1},
+                "systemic effector death",
+            ),
+            process(
+                "tumor_infiltration",
+                f"tumor_entry_per_cell*{tb}",
+                "cell/day",
+                {tb: -1, tt: 1},
+                "trafficking into the tumour",
+            ),
+            process(
+                "memory_formation",
+                f"memory_formation_rate*{tb}",
+                "cell/day",
+                {tb: -1, tm: 1},
+                "effector to memory conversion",
+            ),
+            process(
+                "memory_loss", f"memory_loss_rate*{tm}", "cell/day", {tm: -1}, "loss of memory"
+            ),
+            process(
+                "effector_death_tumor",
+                f"effector_death_rate*{tt}",
+                "cell/day",
+                {tt: -1, tx: 1},
+                "effector death in tumour (to the dysfunctional pool)",
+            ),
+            process(
+                "exhaustion",
+                f"exhaustion_rate*h_pd1*{tt}*tumor_cells_total"
+                f"/(tumor_cells_total + {tt} + one_cell)",
+                "cell/day",
+                {tt: -1, tx: 1},
+                "PD-1-dependent exhaustion by cancer cells",
+            ),
+            process(
+                "treg_inactivation",
+                f"treg_inactivation_rate*{tt}*treg_tumor/({tt} + treg_tumor + one_cell)"
+                "*(1 + il10_treg_help*hill(il10_tumor, il10_half))",
+                "cell/day",
+                {tt: -1, tx: 1},
+                "inactivation by Tregs (IL-10-enhanced)",
+            ),
+            process(
+                "effector_stranded",
+                f"dead_cell_clearance_rate*(1 - antigen_presence)*{tt}",
+                "cell/day",
+                {tt: -1},
+                "clearance of effectors when antigen is gone",
+            ),
+            process(
+                "reinvigoration",
+                f"reinvigoration_rate*(1 - h_pd1)*{tx}",
+                "cell/day",
+                {tx: -1, tt: 1},
+                "reinvigoration of progenitor-exhausted cells, PD-1 released",
+            ),
+            process(
+                "exhausted_clearance",
+                f"dead_cell_clearance_rate*{tx}",
+                "cell/day",
+                {tx: -1},
+                "clearance of dysfunctional cells",
+            ),
+        ],
+    )

