@@ -77,7 +77,7 @@ def export_sbml(
     output: Annotated[Path, typer.Argument(help="SBML file to write, e.g. model.xml")],
     model: Annotated[
         str, typer.Option(help="which model: see `immunotwin model list`")
-    ] = "kuznetsov_1994",
+    ] = "immunotwin",
 ) -> None:
     """Write the model as SBML Level 3 Version 2, checked with libSBML.
 
@@ -299,7 +299,7 @@ def catalog_parameters(
     as_json: JsonFlag = False,
     model: Annotated[
         str, typer.Option(help="model name: see `immunotwin model list`")
-    ] = "kuznetsov_1994",
+    ] = "immunotwin",
 ) -> None:
     """Model parameters with value, unit, source, confidence and population distribution.
 

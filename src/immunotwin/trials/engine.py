@@ -206,7 +206,7 @@ def run_trial(
         cells0 = _tumour_cells_from_sld(
             patients["baseline_sld_mm"].to_numpy(),
             params[0, model.parameter_index("cancer_cell_volume")],
-            params[0, model.parameter_index("tumor_cell_fraction")],
+            params[0, model.parameter_index("tumor_cell_volume_fraction")],
         )
         y0 = baseline_state(compiled, params, cells0)
 

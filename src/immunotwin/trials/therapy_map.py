@@ -173,7 +173,7 @@ def plan_arm(
                 raise _refuse(drug, arm, "needs a chemotherapy exposure slot (two per arm)")
             name, decay = set_in_model_units(
                 model,
-                f"{slot}_elimination",
+                f"{slot}_decay_rate",
                 np.full(len(patients), drug.pk.elimination_per_day),
                 "1/day",
             )
