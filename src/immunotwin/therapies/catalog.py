@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from immunotwin.errors import CatalogError
@@ -151,6 +152,12 @@ class TimeVaryingClearance(_Sourced):
     t50_days: float = Field(gt=0)
     hill: float = Field(gt=0)
     form: Literal["exponential", "proportional"] = "exponential"
+
+    def factor(self, days: np.ndarray) -> np.ndarray:
+        """CL(t)/CL0 at ``days`` after the first dose."""
+        t = np.asarray(days, dtype=float)
+        shape = self.emax * t**self.hill / (self.t50_days**self.hill + t**self.hill)
+        return np.exp(shape) if self.form == "exponential" else 1.0 + shape
 
 
 class TargetMediatedClearance(_Sourced):

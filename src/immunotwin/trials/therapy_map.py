@@ -98,6 +98,23 @@ def pk_parameters(
     return out
 
 
+def _time_varying_clearance(
+    model: Model, drug: Drug, slot: str, values: dict, days: np.ndarray
+) -> list:
+    """Clearance that changes with time on treatment (e.g. nivolumab): updated at every dose,
+    piecewise constant in between (parameter events)."""
+    tv = drug.pk.time_varying_cl
+    if tv is None or days.size == 0:
+        return []
+    name = f"{slot}_cl"
+    index = model.parameter_index(name)
+    cl0 = values[name]
+    first = days[0]
+    return [
+        (float(d), EventKind.SET_PARAMETER, index, 0, cl0 * tv.factor(d - first)) for d in days[1:]
+    ]
+
+
 def _normalised_exposure(drug: Drug, item, amount_mg: np.ndarray, arm: Arm) -> np.ndarray:
     """Dose in units of the drug's K-PD reference dose (1.0 = the usual single dose)."""
     ref, ref_unit = drug.pk.dose_ref, drug.pk.dose_ref_unit
@@ -167,6 +184,7 @@ def plan_arm(
                 values[name] = kd
             target_state = model.state_index(f"{slot}_central")
             amounts = admin.amount
+            events += _time_varying_clearance(model, drug, slot, values, admin.days)
         elif drug.drug_class == "chemotherapy":
             slot = next(chemo_slots, None)
             if slot is None or drug.pk.model != "kpd":
