@@ -241,7 +241,7 @@ def main() -> None:
     rr_err = max_rel_err(run_roadrunner(model, acc_params, 1)[1], ref)
     rr_seg_err = max_rel_err(run_roadrunner(model, acc_params, 1, "segments")[1], ref)
     rows = []
-    for rtol in (1e-4, 3e-5, 1e-5, 1e-6):
+    for rtol in (1e-4, 3e-5, 1e-5, 5e-6, 3e-6, 2e-6, 1e-6):
         _, burden, _ = run_immunotwin(compiled, acc_params, rtol)
         rows.append((rtol, max_rel_err(burden, ref)))
     matched = max((r for r in rows if r[1] <= rr_err), default=rows[-1], key=lambda r: r[0])
