@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,7 +37,7 @@ app.command("neoantigens")(genomics_cli.neoantigens)
 app.add_typer(genomics_cli.mhc_app, name="mhc", help="Peptide-MHC class I binding prediction.")
 
 console = Console(stderr=True)
-out = Console()
+out = Console() if sys.stdout.isatty() else Console(width=120)
 
 
 def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,6 +107,12 @@ def list_models() -> None:
         out.print(f"[bold]{name}[/]  {description}")
 
 
+def _cell(value: Any, key: str, pattern: str) -> str:
+    if value is None:
+        return "NR" if key.startswith("median") else "–"
+    return pattern.format(value)
+
+
 def _arm_table_text(summary: dict) -> None:
     from rich.table import Table
 
@@ -125,9 +132,7 @@ def _arm_table_text(summary: dict) -> None:
     for _, label, _ in columns:
         table.add_column(label, justify="right")
     for arm in summary["arms"]:
-        table.add_row(
-            arm["name"], *("NR" if arm.get(k) is None else f.format(arm[k]) for k, _, f in columns)
-        )
+        table.add_row(arm["name"], *(_cell(arm.get(k), k, f) for k, _, f in columns))
     out.print(table)
 
 

@@ -62,7 +62,15 @@ def waterfall_png(patients: pd.DataFrame) -> bytes:
         ax.set_title(arm, fontsize=10)
         ax.set_xticks([])
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in BOR_COLOURS.values()]
-    axes[0].legend(handles, list(BOR_COLOURS), ncol=5, frameon=False, fontsize=8)
+    axes[0].legend(
+        handles,
+        list(BOR_COLOURS),
+        ncol=5,
+        frameon=False,
+        fontsize=8,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.08),
+    )
     return _png(plt, fig)
 
 
@@ -95,7 +103,9 @@ def spider_png(visits: pd.DataFrame, n_per_arm: int = 40, seed: int = 0) -> byte
 def swimmer_png(patients: pd.DataFrame, n_max: int = 40) -> bytes:
     """Responders: time on study to progression/death or censoring, response onset marked."""
     responders = patients[patients["best_overall_response"].isin(["CR", "PR"])]
-    responders = responders.sort_values("pfs_months").tail(n_max)
+    responders = responders.sort_values("pfs_months")
+    if len(responders) > n_max:  # evenly spaced over the sorted responders, shortest to longest
+        responders = responders.iloc[np.linspace(0, len(responders) - 1, n_max).astype(int)]
     plt, fig, ax = _figure(7.5, max(2.5, 0.18 * len(responders) + 1))
     arms = list(dict.fromkeys(patients["arm"]))
     for y, (_, row) in enumerate(responders.iterrows()):
