@@ -312,20 +312,7 @@ def catalog_parameters(
     """
     from immunotwin.model.registry import get_model
 
-    rows = [
-        {
-            "name": p.name,
-            "value": p.value,
-            "unit": p.unit,
-            "model unit": p.formula_unit,
-            "description": p.description,
-            "source": p.source.citation,
-            "confidence": p.source.confidence,
-            "distribution": p.distribution.kind,
-            "calibrate": p.calibrate,
-        }
-        for p in get_model(model).parameters
-    ]
+    rows = [p.record() for p in get_model(model).parameters]
     _print_table(
         rows,
         [

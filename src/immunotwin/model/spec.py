@@ -103,6 +103,14 @@ class Distribution(_Frozen):
     low: float | None = None
     high: float | None = None
 
+    def describe(self) -> str:
+        """Short text, e.g. ``lognormal(sigma=0.4)``."""
+        if self.kind == "lognormal":
+            return f"lognormal(sigma={self.sigma:g})"
+        if self.kind in ("uniform", "loguniform"):
+            return f"{self.kind}({self.low:g}, {self.high:g})"
+        return "fixed"
+
     @model_validator(mode="after")
     def _complete(self) -> Distribution:
         if self.kind == "lognormal" and self.sigma is None:
@@ -144,6 +152,21 @@ class Parameter(_Frozen):
         description="unit the formulas use, if not `unit`; the value is converted with pint "
         "(e.g. a rate published per minute used per day)",
     )
+
+    def record(self) -> dict[str, object]:
+        """One row of a parameter table (catalogue listings, CLI, docs)."""
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "model_unit": self.formula_unit,
+            "description": self.description,
+            "source": self.source.citation,
+            "confidence": self.source.confidence,
+            "distribution": self.distribution.describe(),
+            "calibrate": self.calibrate,
+            "prior_range": self.prior_range,
+        }
 
     @property
     def formula_unit(self) -> str:

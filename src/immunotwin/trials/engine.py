@@ -120,8 +120,19 @@ def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress
     )
 
 
-def _endpoints(spec, compiled, result, params, patients, visits, grid, seed, arm_index):
-    """RECIST, survival, toxicity for one simulated arm (the random draws depend on seed only)."""
+@dataclass(frozen=True)
+class _Endpoints:
+    """Measured sizes at visits, new-lesion and death days, RECIST result, solver failures."""
+
+    measured: np.ndarray
+    lesion_day: np.ndarray
+    death_day: np.ndarray
+    response: object
+    failed: np.ndarray
+
+
+def _endpoints(spec, compiled, result, params, patients, visits, grid, arm_index) -> _Endpoints:
+    """RECIST and survival for one simulated arm (the random draws depend on the seed only)."""
     rng = np.random.default_rng(
         np.random.SeedSequence([spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0])
     )
@@ -144,7 +155,7 @@ def _endpoints(spec, compiled, result, params, patients, visits, grid, seed, arm
         new_lesion_days=lesion_day,
         assessed=assessed[:, 1:],
     )
-    return measured, lesion_day, death_day, response, failed
+    return _Endpoints(measured, lesion_day, death_day, response, failed)
 
 
 def _toxicity(compiled, result, params):
@@ -215,29 +226,16 @@ def run_trial(
                 progress(arm_name, done, total)
 
         first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, report)
-        *_, death, response, _ = _endpoints(
-            spec, compiled, first, params, patients, visits, grid, spec.seed, arm_index
+        first_endpoints = _endpoints(
+            spec, compiled, first, params, patients, visits, grid, arm_index
         )
-        stop = np.minimum(response.pd_day, death)
+        stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
         result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
-        measured, lesion_day, death, response, failed = _endpoints(
-            spec, compiled, result, params, patients, visits, grid, spec.seed, arm_index
-        )
+        endpoints = _endpoints(spec, compiled, result, params, patients, visits, grid, arm_index)
+        grades = _toxicity(compiled, result, params)
         arms.append(
             _arm_tables(
-                arm_index,
-                arm.name,
-                patients,
-                plan,
-                result,
-                visits,
-                measured,
-                lesion_day,
-                death,
-                response,
-                failed,
-                follow_up,
-                _toxicity(compiled, result, params),
+                arm_index, arm.name, patients, plan, result, visits, endpoints, follow_up, grades
             )
         )
     return TrialResult(
@@ -260,21 +258,11 @@ def _labels(codes: np.ndarray) -> np.ndarray:
 
 
 def _arm_tables(
-    arm_index,
-    name,
-    patients,
-    plan,
-    result,
-    visits,
-    measured,
-    lesion_day,
-    death,
-    response,
-    failed,
-    follow_up,
-    grades,
+    arm_index, name, patients, plan, result, visits, endpoints: _Endpoints, follow_up, grades
 ) -> ArmOutcome:
     n = len(patients)
+    measured, lesion_day, death = endpoints.measured, endpoints.lesion_day, endpoints.death_day
+    response, failed = endpoints.response, endpoints.failed
     censor = np.full(n, follow_up)
     from immunotwin.outcomes import overall_survival, progression_free_survival
 

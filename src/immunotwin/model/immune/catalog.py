@@ -110,30 +110,10 @@ def with_parameters(model: Model, names: list[str] | tuple[str, ...]) -> Model:
 
 
 def parameter_table() -> pd.DataFrame:
-    """The catalogue as a table: name, symbol, module, value, unit, description, source,
-    confidence, distribution, calibrate, prior_range."""
-    rows = []
-    for name, (p, symbol, module) in _catalogue().items():
-        d = p.distribution
-        if d.kind == "lognormal":
-            dist = f"lognormal(sigma={d.sigma:g})"
-        elif d.kind in ("uniform", "loguniform"):
-            dist = f"{d.kind}({d.low:g}, {d.high:g})"
-        else:
-            dist = "fixed"
-        rows.append(
-            {
-                "name": name,
-                "symbol": symbol,
-                "module": module,
-                "value": p.value,
-                "unit": p.unit,
-                "description": p.description,
-                "source": p.source.citation,
-                "confidence": p.source.confidence,
-                "distribution": dist,
-                "calibrate": p.calibrate,
-                "prior_range": p.prior_range,
-            }
-        )
+    """The catalogue as a table: name, symbol, module, value, unit, model_unit, description,
+    source, confidence, distribution, calibrate, prior_range."""
+    rows = [
+        {"name": name, "symbol": symbol, "module": module, **p.record()}
+        for name, (p, symbol, module) in _catalogue().items()
+    ]
     return pd.DataFrame(rows)
