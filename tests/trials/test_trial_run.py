@@ -103,3 +103,22 @@ def test_invalid_spec_writes_nothing(tmp_path):
 
 def test_example_spec_is_the_packaged_demo_spec():
     assert (EXAMPLES / "keynote024_like.yaml").read_text() == DEMO_SPEC.read_text()
+
+
+def test_visit_schedule_and_criteria_are_taken_from_the_spec(small_spec, tmp_path):
+    from immunotwin.trials.spec import VisitSchedule
+
+    spec = small_spec.model_copy(
+        update={
+            "patients_per_arm": 15,
+            "response_criteria": "irecist",
+            "visit_schedule": VisitSchedule(
+                every_weeks_early=8, until_week=24, every_weeks_late=16
+            ),
+        }
+    )
+    run_spec(spec, tmp_path)
+    adrs = pd.read_parquet(tmp_path / "adrs.parquet")
+    days = sorted(set(adrs.loc[adrs["PARAMCD"] == "OVR", "ADY"].dropna()))
+    assert days[:5] == [0.0, 56.0, 112.0, 168.0, 280.0]
+    assert set(adrs["AVALC"]) <= {"BASELINE", "CR", "PR", "SD", "PD", "NE", "IUPD", "ICPD"}

@@ -22,12 +22,15 @@ from immunotwin.engine.executors import Executor
 from immunotwin.model import compile_model
 from immunotwin.outcomes import (
     CtcaeV5,
+    IRecist,
+    Lugano2014Ct,
     MeasurementNoise,
     Recist11,
     Response,
     measure_sld_mm,
     new_lesion_days,
     true_sld_mm,
+    true_spd_mm2,
     visit_days,
 )
 from immunotwin.population.biomarker_map import BASELINE_LESIONS, apply_biomarkers
@@ -79,8 +82,17 @@ class TrialResult:
 ProgressCallback = Callable[[str, int, int], None]
 
 
-def _grid(follow_up_days: float) -> tuple[np.ndarray, np.ndarray]:
-    visits = np.concatenate([[0.0], visit_days(follow_up_days)])
+def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
+    follow_up_days = spec.follow_up_days
+    v = spec.visit_schedule
+    visits = np.concatenate(
+        [
+            [0.0],
+            visit_days(
+                follow_up_days, 7 * v.every_weeks_early, 7 * v.until_week, 7 * v.every_weeks_late
+            ),
+        ]
+    )
     weekly = np.arange(0.0, follow_up_days + 1e-9, 7.0)
     return visits, np.unique(np.concatenate([visits, weekly, [follow_up_days]]))
 
@@ -131,7 +143,16 @@ class _Endpoints:
     failed: np.ndarray
 
 
-def _endpoints(spec, compiled, result, params, patients, visits, grid, arm_index) -> _Endpoints:
+def _criteria(spec: TrialSpec, tumour_criteria: str):
+    """The response criteria of the spec, or the tumour type's (RECIST 1.1 / Lugano)."""
+    name = spec.response_criteria or ("lugano" if tumour_criteria == "lugano" else "recist11")
+    cls = {"recist11": Recist11, "irecist": IRecist, "lugano": Lugano2014Ct}[name]
+    return cls(confirm=spec.confirm_response)
+
+
+def _endpoints(
+    spec, compiled, result, params, patients, visits, grid, arm_index, tumour_criteria
+) -> _Endpoints:
     """RECIST and survival for one simulated arm (the random draws depend on the seed only)."""
     rng = np.random.default_rng(
         np.random.SeedSequence([spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0])
@@ -141,14 +162,18 @@ def _endpoints(spec, compiled, result, params, patients, visits, grid, arm_index
     ratio = burden / burden[:, :1]
     visit_idx = np.searchsorted(grid, visits)
     sld0 = patients["baseline_sld_mm"].to_numpy()
-    true_sld = true_sld_mm(ratio[:, visit_idx], sld0[:, None])
-    measured = measure_sld_mm(true_sld, rng, MeasurementNoise())
+    criteria = _criteria(spec, tumour_criteria)
+    if isinstance(criteria, Lugano2014Ct):  # lymphoma: sum of products of diameters (mm^2)
+        true_size = true_spd_mm2(ratio[:, visit_idx], sld0[:, None] ** 2)
+    else:
+        true_size = true_sld_mm(ratio[:, visit_idx], sld0[:, None])
+    measured = measure_sld_mm(true_size, rng, MeasurementNoise())
     lesion_day = new_lesion_days(grid, ratio, NEW_LESION_RATE_PER_DAY, NEW_LESION_EXPONENT, rng)
     death_day = death_days(SurvivalLink(), grid, ratio, patients["age_years"].to_numpy(), rng)
     failed = ~result.ok
     assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
     measured = np.where(np.isfinite(measured), measured, np.nan)
-    response = Recist11(confirm=False).evaluate(
+    response = criteria.evaluate(
         measured[:, 1:],
         np.maximum(measured[:, 0], 10.0),
         visits[1:],
@@ -190,7 +215,7 @@ def run_trial(
     model = immunotwin_model()
     compiled = compile_model(model)
     follow_up = spec.follow_up_days
-    visits, grid = _grid(follow_up)
+    visits, grid = _grid(spec)
     arms: list[ArmOutcome] = []
     base_patients = sample_patients(
         tumour, spec.patients_per_arm, seed=spec.seed, filters=spec.population
@@ -227,11 +252,29 @@ def run_trial(
 
         first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, report)
         first_endpoints = _endpoints(
-            spec, compiled, first, params, patients, visits, grid, arm_index
+            spec,
+            compiled,
+            first,
+            params,
+            patients,
+            visits,
+            grid,
+            arm_index,
+            tumour.response_criteria,
         )
         stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
         result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
-        endpoints = _endpoints(spec, compiled, result, params, patients, visits, grid, arm_index)
+        endpoints = _endpoints(
+            spec,
+            compiled,
+            result,
+            params,
+            patients,
+            visits,
+            grid,
+            arm_index,
+            tumour.response_criteria,
+        )
         grades = _toxicity(compiled, result, params)
         arms.append(
             _arm_tables(

@@ -138,6 +138,15 @@ class RegimenItem(_Frozen):
         return parse_start_day(self.start)
 
 
+class VisitSchedule(_Frozen):
+    """Tumour assessments: every ``every_weeks_early`` to ``until_week``, then every
+    ``every_weeks_late`` (default q6w to week 48, then q12w)."""
+
+    every_weeks_early: float = Field(default=6.0, gt=0, le=52)
+    until_week: float = Field(default=48.0, ge=0)
+    every_weeks_late: float = Field(default=12.0, gt=0, le=104)
+
+
 class Arm(_Frozen):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     regimen: Annotated[tuple[RegimenItem, ...], Field(min_length=1)]
@@ -157,7 +166,13 @@ class TrialSpec(_Frozen):
     paired_patients: bool = Field(
         default=True, description="every arm sees the same virtual patients (paired comparison)"
     )
-    response_criteria: Literal["recist11", "irecist", "lugano"] | None = None
+    response_criteria: Literal["recist11", "irecist", "lugano"] | None = Field(
+        default=None, description="default: the tumour type's criteria (RECIST 1.1 or Lugano)"
+    )
+    confirm_response: bool = Field(
+        default=False, description="CR/PR need confirmation >= 4 weeks later (single-arm trials)"
+    )
+    visit_schedule: VisitSchedule = Field(default_factory=lambda: VisitSchedule())
     arms: Annotated[tuple[Arm, ...], Field(min_length=1)]
     control_arm: str | None = Field(default=None, description="hazard ratios are against it")
 
