@@ -60,24 +60,56 @@ def _parse(formula: str, symbols: dict[str, sympy.Symbol], *, what: str) -> symp
 
 @dataclass(frozen=True)
 class SymbolicModel:
-    """Right-hand side and Jacobian over symbols ``y_i`` (states) and ``p_k`` (parameters)."""
+    """Right-hand side and Jacobian, with quantities kept as named intermediates.
+
+    Symbols: ``y_i`` (states), ``p_k`` (parameters), ``q_<name>`` (quantities, evaluated in
+    ``quantity_order``) and ``g_<name>_<j>`` (the derivative of quantity ``name`` with respect
+    to state j). Keeping quantities as intermediates (instead of substituting them) keeps every
+    expression small: the Jacobian is assembled by the chain rule,
+    J_ij = df_i/dy_j + sum_q df_i/dq * dq/dy_j, where each dq/dy_j is itself a short expression
+    over earlier gradients.
+    """
 
     model: Model
     y: tuple[sympy.Symbol, ...]
     p: tuple[sympy.Symbol, ...]
+    q: dict[str, sympy.Symbol]
+    quantity_order: tuple[str, ...]
+    quantity_exprs: dict[str, sympy.Expr]
     rhs: tuple[sympy.Expr, ...]
-    quantities: dict[str, sympy.Expr]
+    gradients: dict[tuple[str, int], sympy.Expr]
     jacobian: dict[tuple[int, int], sympy.Expr]
+
+    def quantities_needed(self, exprs) -> list[str]:
+        """Quantities (in evaluation order) that ``exprs`` read, directly or transitively."""
+        needed: set[str] = set()
+        pending = [e for e in exprs]
+        by_symbol = {sym: name for name, sym in self.q.items()}
+        while pending:
+            for sym in pending.pop().free_symbols:
+                name = by_symbol.get(sym)
+                if name is not None and name not in needed:
+                    needed.add(name)
+                    pending.append(self.quantity_exprs[name])
+        return [n for n in self.quantity_order if n in needed]
+
+    def gradient_symbol(self, name: str, j: int) -> sympy.Symbol:
+        return sympy.Symbol(f"g_{name}_{j}", real=True)
+
+
+def _coefficient(value: float) -> sympy.Expr:
+    return sympy.Integer(int(value)) if float(value).is_integer() else sympy.Float(value)
 
 
 def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
-    """Parse, unit-check and differentiate a model."""
+    """Parse, unit-check and differentiate a model (quantities stay as intermediates)."""
     y = tuple(sympy.Symbol(f"y_{i}", real=True) for i in range(len(model.states)))
     p = tuple(sympy.Symbol(f"p_{k}", real=True) for k in range(len(model.parameters)))
     names: dict[str, sympy.Symbol] = {s.name: y[i] for i, s in enumerate(model.states)}
     names |= {par.name: p[k] for k, par in enumerate(model.parameters)}
     q_syms = {q.name: sympy.Symbol(f"q_{q.name}", real=True) for q in model.quantities}
     all_names = names | q_syms
+    by_symbol = {sym: name for name, sym in q_syms.items()}
 
     units = {}
     if check_units:
@@ -90,37 +122,52 @@ def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
         q.name: _parse(q.formula, all_names, what=f"quantity '{q.name}'") for q in model.quantities
     }
     graph = {
-        name: {
-            str(s)[2:] for s in expr.free_symbols if str(s).startswith("q_") and str(s)[2:] in raw
-        }
+        name: {by_symbol[s] for s in expr.free_symbols if s in by_symbol}
         for name, expr in raw.items()
     }
     try:
-        order = list(TopologicalSorter(graph).static_order())
+        order = tuple(TopologicalSorter(graph).static_order())
     except CycleError as exc:
         raise ModelError(
             f"quantities depend on each other in a cycle: {exc.args[1]}",
             source=f"model '{model.name}'",
         ) from exc
-    expanded: dict[str, sympy.Expr] = {}
-    declared = {q.name: q for q in model.quantities}
-    for name in order:
-        expr = raw[name].xreplace({q_syms[d]: expanded[d] for d in graph[name]})
-        expanded[name] = expr
-        if check_units:
+    if check_units:
+        declared = {q.name: q for q in model.quantities}
+        for name in order:
             what = f"quantity '{name}'"
             units[q_syms[name]] = parse_unit(declared[name].unit, what=what)
             require_unit(unit_of(raw[name], units, what=what), units[q_syms[name]], what=what)
-    subs = {q_syms[n]: e for n, e in expanded.items()}
+
+    # which states each quantity depends on (transitively)
+    y_index = {sym: i for i, sym in enumerate(y)}
+    depends: dict[str, set[int]] = {}
+    for name in order:
+        direct = {y_index[s] for s in raw[name].free_symbols if s in y_index}
+        depends[name] = direct.union(*(depends[d] for d in graph[name]))
+
+    def gradient(expr: sympy.Expr, j: int) -> sympy.Expr:
+        """d expr / d y_j by the chain rule through quantity symbols."""
+        total = sympy.diff(expr, y[j])
+        for sym in expr.free_symbols:
+            name = by_symbol.get(sym)
+            if name is not None and j in depends[name]:
+                total += sympy.diff(expr, sym) * sympy.Symbol(f"g_{name}_{j}", real=True)
+        return total
+
+    gradients: dict[tuple[str, int], sympy.Expr] = {}
+    for name in order:
+        for j in sorted(depends[name]):
+            gradients[(name, j)] = gradient(raw[name], j)
 
     time_unit = parse_unit(TIME_UNIT, what="model time")
     rhs = [sympy.Integer(0)] * len(model.states)
     for proc in model.processes:
         what = f"process '{proc.name}'"
-        rate_raw = _parse(proc.rate, all_names, what=what)
+        rate = _parse(proc.rate, all_names, what=what)
         if check_units:
             declared_unit = parse_unit(proc.unit, what=what)
-            require_unit(unit_of(rate_raw, units, what=what), declared_unit, what=what)
+            require_unit(unit_of(rate, units, what=what), declared_unit, what=what)
             for state_name in proc.stoichiometry:
                 i = model.state_index(state_name)
                 require_unit(
@@ -128,16 +175,28 @@ def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
                     units[y[i]],
                     what=f"{what} acting on state '{state_name}' (rate x day)",
                 )
-        rate = rate_raw.xreplace(subs)
         for state_name, coefficient in proc.stoichiometry.items():
             i = model.state_index(state_name)
-            c = float(coefficient)
-            rhs[i] = rhs[i] + (sympy.Integer(int(c)) if c.is_integer() else sympy.Float(c)) * rate
+            rhs[i] = rhs[i] + _coefficient(coefficient) * rate
 
     jac: dict[tuple[int, int], sympy.Expr] = {}
     for i, f in enumerate(rhs):
-        for j in sorted(int(str(s)[2:]) for s in f.free_symbols if str(s).startswith("y_")):
-            d = sympy.diff(f, y[j])
+        cols = {y_index[s] for s in f.free_symbols if s in y_index}
+        for sym in f.free_symbols:
+            if sym in by_symbol:
+                cols |= depends[by_symbol[sym]]
+        for j in sorted(cols):
+            d = gradient(f, j)
             if d != 0:
                 jac[(i, j)] = d
-    return SymbolicModel(model=model, y=y, p=p, rhs=tuple(rhs), quantities=expanded, jacobian=jac)
+    return SymbolicModel(
+        model=model,
+        y=y,
+        p=p,
+        q=q_syms,
+        quantity_order=order,
+        quantity_exprs=raw,
+        rhs=tuple(rhs),
+        gradients=gradients,
+        jacobian=jac,
+    )
