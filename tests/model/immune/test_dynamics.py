@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from immunotwin.engine import EventKind, build_events, simulate
 from immunotwin.model.immune.baseline import baseline_state, sample_parameters

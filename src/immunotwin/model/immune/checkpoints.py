@@ -142,7 +142,7 @@ def add_checkpoints(model: Model) -> Model:
                 "h_pd1_fresh",
                 f"hill({_complex('pd1_free_fresh', l_t)}, pd1_half_complex, 2)",
                 "dimensionless",
-                "H_PD1,f: PD-1 inhibition of fresh PD-1-low effectors (same synapse, phi_f*rho_PD1)",
+                "H_PD1,f: PD-1 inhibition of fresh PD-1-low effectors (PD-1 density phi_f*rho_PD1)",
             ),
             quantity(
                 "pd1_free_ln",

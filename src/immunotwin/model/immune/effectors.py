@@ -55,7 +55,7 @@ def add_effectors(model: Model) -> Model:
             state(tx, "cell", "dysfunctional/exhausted CD8 in tumour (Tx)", abs_tol=1e-3),
             state(tm, "cell", "tumour-specific memory CD8 (Tm)", abs_tol=1e-3),
             state(tbr, "cell", "systemic effectors recalled from memory (Tbr)", abs_tol=1e-3),
-            state(tf, "cell", "fresh PD-1-low recall-derived effectors in tumour (Tf)", abs_tol=1e-3),
+            state(tf, "cell", "fresh PD-1-low recall effectors in tumour (Tf)", abs_tol=1e-3),
         ],
         quantities=[
             quantity(

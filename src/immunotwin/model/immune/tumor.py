@@ -2,16 +2,17 @@
 
 States: ``tumor_presenting`` (Cs, cells presenting the dominant antigens), ``tumor_escape``
 (Cr, antigen/MHC-I-loss variant), ``tumor_doomed`` (Cz, lethally damaged by chemo/RT),
-``tumor_dead`` (Cx, debris), and the constant ``tumor_loss_setpoint`` (lambda_0). Logistic
+``tumor_dead`` (Cx, debris), and the constants ``tumor_loss_setpoint``, ``escape_loss_setpoint``
+(lambda_0,s, lambda_0,r). Logistic
 growth as QSP-IO NSCLC
 (HanwenWang95/QSPIO-TNBC ``model/cancer_module.m``); geometry as QSP-IO (volume from cell
 volumes over the cellular volume fraction); MHC-I presentation as an odds model so that a
 B2M/HLA-null clone (basal level 0) stays invisible whatever IFN-gamma does. ``tumor_growth_rate``
 (k_g) is the *net* untreated growth rate that clinical volume doubling times measure (Usuda
 1994); the gross proliferation of each clone is k_g + lambda_0,i, where lambda_0,i is that
-clone's per-cell loss (basal death, NK, macrophage and CD8 killing) at the patient's
+clone's per-cell innate loss (basal death, NK and macrophage killing) at the patient's
 pre-treatment set point (:func:`immunotwin.model.immune.baseline.baseline_state` sets it), so an
-untreated tumour grows at its sampled doubling time and therapy acts on top of that. Kill processes of
+untreated tumour grows at its sampled doubling time (less any CD8 pressure). Kill processes of
 the other modules move cells from Cs/Cr to Cx (or Cz for chemotherapy).
 """
 
@@ -73,7 +74,7 @@ def add_tumor(model: Model) -> Model:
             state(
                 "tumor_loss_setpoint",
                 "1/day",
-                "lambda_0,s: per-cell loss rate of Cs (basal death + immune kill) at the "
+                "lambda_0,s: per-cell innate loss rate of Cs (basal death + NK + M1 kill) at the "
                 "pre-treatment set point; set by baseline_state, constant (no process acts on it)",
                 abs_tol=1e-9,
             ),
