@@ -121,3 +121,20 @@ def test_population_five_years_finite_nonnegative(immune_compiled):
     assert r.ok.all()
     assert np.all(np.isfinite(r.states))
     assert np.all(r.states >= 0)
+
+
+def test_pembrolizumab_responder_fraction_plausible(immune_compiled):
+    """1,000 sampled NSCLC patients, pembrolizumab 200 mg q3w for 2 years: the fraction with a
+    >=65 % volume fall (about a RECIST PR) stays in a plausible 25-55 % band (docs/model.md)."""
+    cm, model = immune_compiled, immune_compiled.model
+    n = 1000
+    rng = np.random.default_rng(2024)
+    p = sample_parameters(model, rng, n)
+    cells = 0.75 * np.pi / 6 * (3.7 * np.exp(0.4 * rng.standard_normal(n))) ** 3 / 2.53e-9
+    y0 = baseline_state(cm, p, cells)
+    events = build_events(n, _doses(cm, n, "antipd1", 200.0, 21.0, 35))
+    r = simulate(cm, y0, p, np.arange(0.0, 731.0, 7.0), events)
+    v = cm.quantities(r.states, p)["tumor_volume_ml"]
+    responders = (v.min(axis=1) <= 0.35 * v[:, 0]).mean()
+    assert r.ok.all()
+    assert 0.25 <= responders <= 0.55
