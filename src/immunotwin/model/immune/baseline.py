@@ -6,7 +6,10 @@ brief's cheap initialisation (§2.9 b): start from the tumour scaled back by the
 growth over a burn-in period, integrate the untreated model so that the immune compartments
 reach their quasi-steady set point for that burden, then rescale the tumour (and the cells that
 live in it) to the exact target size and re-split presenting/escape cells by the sampled escape
-fraction.
+fraction. Finally it sets ``tumor_loss_setpoint`` (lambda_0), the per-cell loss rate (basal
+death, NK, macrophage and CD8 killing) at that set point: the model's ``tumor_growth_rate`` is the
+net untreated growth that clinical doubling times measure, and the gross proliferation
+k_g + lambda_0 keeps the untreated tumour on its sampled doubling time.
 """
 
 from __future__ import annotations
@@ -25,12 +28,26 @@ log = logging.getLogger(__name__)
 TUMOR_STATES = ("tumor_presenting", "tumor_escape", "tumor_doomed", "tumor_dead")
 RESIDENT_STATES = (
     "teff_tumor",
+    "teff_fresh_tumor",
     "texh_tumor",
     "treg_tumor",
     "mdsc_tumor",
     "macrophage_m1",
     "macrophage_m2",
     "nk_tumor",
+)
+# (set-point state, clone state, kill quantities of that clone)
+LOSS_SETPOINTS = (
+    (
+        "tumor_loss_setpoint",
+        "tumor_presenting",
+        ("nk_kill_presenting", "phagocytosis_presenting"),
+    ),
+    (
+        "escape_loss_setpoint",
+        "tumor_escape",
+        ("nk_kill_escape", "phagocytosis_escape"),
+    ),
 )
 
 
@@ -104,6 +121,8 @@ def baseline_state(
     y[:, idx["tumor_presenting"]] = target * (1 - escape)
     y[:, idx["tumor_escape"]] = target * escape
     y[:, idx["tumor_doomed"]] = 0.0
+    for name, rate in setpoint_loss_rates(compiled, y, params).items():
+        y[:, model.state_index(name)] = rate
     far = (scale > 10) | (scale < 0.1)
     if np.any(far):
         log.info(
@@ -112,3 +131,31 @@ def baseline_state(
             far.sum(),
         )
     return y
+
+
+def setpoint_loss_rates(
+    compiled: CompiledModel, y: np.ndarray, params: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per-cell loss rates lambda_0,i (1/day) of each clone at states ``y`` (n, n_states).
+
+    lambda_0,i = k_d0 + (NK + M1 kill of clone i) / C_i: the rate that the gross proliferation
+    adds to the net growth k_g so that the untreated clone grows at k_g whatever its innate
+    killing. CD8 killing is not compensated: adaptive pressure (in particular by PD-1-low
+    memory-derived effectors) is part of the model's prediction, not of the observed k_g.
+    Returns {set-point state name: (n,) rates}.
+    """
+    model = compiled.model
+    y = np.array(y, dtype=np.float64)
+    for name, _, _ in LOSS_SETPOINTS:
+        y[:, model.state_index(name)] = 0.0
+    # a clone absent at baseline is evaluated as one cell (kills are proportional to C_i)
+    for _, clone, _ in LOSS_SETPOINTS:
+        k = model.state_index(clone)
+        y[:, k] = np.maximum(y[:, k], 1.0)
+    q = compiled.quantities(y, params)
+    basal = params[:, model.parameter_index("tumor_basal_death_rate")]
+    out = {}
+    for name, clone, kills in LOSS_SETPOINTS:
+        loss = basal + sum(q[k] for k in kills) / y[:, model.state_index(clone)]
+        out[name] = np.where(np.isfinite(loss), np.maximum(loss, 0.0), 0.0)
+    return out

@@ -27,6 +27,7 @@ PARAMETERS = (
     "partition_tumor",
     "partition_ln",
     "pd1_density",
+    "fresh_pd1_fraction",
     "pdl1_basal_density",
     "pdl2_ratio",
     "pd1_pdl1_kd_2d",
@@ -130,6 +131,18 @@ def add_checkpoints(model: Model) -> Model:
                 "hill(pd1_complex_tumor, pd1_half_complex, 2)",
                 "dimensionless",
                 "H_PD1: PD-1 inhibition of tumour T cells",
+            ),
+            quantity(
+                "pd1_free_fresh",
+                "fresh_pd1_fraction*pd1_density*(1 - ro_pd1_tumor)",
+                "molecule/um**2",
+                "free PD-1 density on fresh (memory-derived, PD-1-low) tumour effectors",
+            ),
+            quantity(
+                "h_pd1_fresh",
+                f"hill({_complex('pd1_free_fresh', l_t)}, pd1_half_complex, 2)",
+                "dimensionless",
+                "H_PD1,f: PD-1 inhibition of fresh PD-1-low effectors (PD-1 density phi_f*rho_PD1)",
             ),
             quantity(
                 "pd1_free_ln",

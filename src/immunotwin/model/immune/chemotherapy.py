@@ -123,7 +123,13 @@ def add_chemotherapy(model: Model) -> Model:
             "lymphocyte depletion",
         ),
     ]
-    for st in ("teff_systemic", "teff_tumor", "tcell_activated"):
+    for st in (
+        "teff_systemic",
+        "teff_tumor",
+        "tcell_activated",
+        "teff_recall_systemic",
+        "teff_fresh_tumor",
+    ):
         processes.append(
             process(
                 f"chemo_depletion_{st}",

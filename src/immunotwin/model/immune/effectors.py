@@ -1,12 +1,20 @@
 """Tumour-specific CD8 effectors: trafficking, killing, exhaustion, memory, reinvigoration
 (brief §2.3-§2.4).
 
-States: ``teff_systemic`` (Tb, blood + periphery), ``teff_tumor`` (Tt), ``texh_tumor`` (Tx,
-dysfunctional; contains the reinvigorable progenitors), ``tmem_systemic`` (Tm). Killing is
-QSP-IO's ratio-dependent form (``model/Teff_module.m``) braked by TGF-beta, PD-1 engagement
-(H_PD1 from the checkpoint module) and MDSC, and scaled by each clone's MHC-I factor. Memory
-(absent in QSP-IO) forms from systemic effectors and is recalled by antigen-loaded DCs (the
-recall process is in the priming module); ``memory_formation_rate = 0`` switches it off.
+States: ``teff_systemic`` (Tb, blood + periphery), ``teff_tumor`` (Tt, PD-1-high),
+``texh_tumor`` (Tx, dysfunctional; contains the reinvigorable progenitors), ``tmem_systemic``
+(Tm), ``teff_recall_systemic`` (Tbr, effectors just recalled from memory) and
+``teff_fresh_tumor`` (Tf, recall-derived effectors in the tumour that are still PD-1-low).
+Killing is QSP-IO's ratio-dependent form (``model/Teff_module.m``) over all tumour effectors
+(Tt + Tf), braked by TGF-beta and MDSC, scaled by each clone's MHC-I factor, and released from
+PD-1 by the cell-weighted mean of (1 - H_PD1) over Tt and (1 - H_PD1,f) over Tf.
+
+Memory (absent in QSP-IO) forms from systemic effectors and is recalled by antigen-loaded DCs
+(the recall process is in the priming module); ``memory_formation_rate = 0`` switches it off.
+Memory cells re-methylate the PD-1 (Pdcd1) locus, so their progeny re-express PD-1 only weakly
+until chronic antigen re-imposes the PD-1-high state (Youngblood 2011 Immunity 35:400): the
+recall-derived effectors keep killing when the drug is gone and H_PD1 of the PD-1-high pool is
+back at ~1. This is what gives memory its durability after washout.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ PARAMETERS = (
     "il10_treg_help",
     "il10_half",
     "dead_cell_clearance_rate",
+    "fresh_pd1_upregulation_rate",
 )
 
 
@@ -38,12 +47,15 @@ def add_effectors(model: Model) -> Model:
     """Add Tb, Tt, Tx, Tm with killing, exhaustion, Treg suppression and memory formation."""
     m = with_parameters(model, PARAMETERS)
     tb, tt, tx, tm = "teff_systemic", "teff_tumor", "texh_tumor", "tmem_systemic"
+    tbr, tf = "teff_recall_systemic", "teff_fresh_tumor"
     return m.extend(
         states=[
             state(tb, "cell", "systemic tumour-specific effector CD8 (Tb)", abs_tol=1e-3),
             state(tt, "cell", "effector CD8 in tumour (Tt)", abs_tol=1e-3),
             state(tx, "cell", "dysfunctional/exhausted CD8 in tumour (Tx)", abs_tol=1e-3),
             state(tm, "cell", "tumour-specific memory CD8 (Tm)", abs_tol=1e-3),
+            state(tbr, "cell", "systemic effectors recalled from memory (Tbr)", abs_tol=1e-3),
+            state(tf, "cell", "fresh PD-1-low recall effectors in tumour (Tf)", abs_tol=1e-3),
         ],
         quantities=[
             quantity(
@@ -59,9 +71,23 @@ def add_effectors(model: Model) -> Model:
                 "(1 - H_TGF)(1 - H_PD1)(1 - H_MD)",
             ),
             quantity(
+                "cd8_tumor_total",
+                f"{tt} + {tf}",
+                "cell",
+                "all effector CD8 in the tumour (Tt + Tf)",
+            ),
+            quantity(
+                "cd8_pd1_release",
+                f"({tt}*(1 - h_pd1) + {tf}*(1 - h_pd1_fresh))/({tt} + {tf} + one_cell)",
+                "dimensionless",
+                "cell-weighted mean of (1 - H_PD1) over the PD-1-high and PD-1-low effectors",
+            ),
+            quantity(
                 "cd8_kill_per_cell",
-                f"cd8_kill_rate*{tt}/(kill_ratio_tc*tumor_cells_total + {tt} + one_cell)"
-                f"*{tt}/({tt} + kill_ratio_treg*treg_tumor + one_cell)*cd8_brakes",
+                "cd8_kill_rate*cd8_tumor_total"
+                "/(kill_ratio_tc*tumor_cells_total + cd8_tumor_total + one_cell)"
+                "*cd8_tumor_total/(cd8_tumor_total + kill_ratio_treg*treg_tumor + one_cell)"
+                "*(1 - tgfb_suppression)*(1 - mdsc_suppression)*cd8_pd1_release",
                 "1/day",
                 "CD8 kill rate per fully presenting cancer cell",
             ),
@@ -154,6 +180,57 @@ def add_effectors(model: Model) -> Model:
                 "cell/day",
                 {tx: -1, tt: 1},
                 "reinvigoration of progenitor-exhausted cells, PD-1 released",
+            ),
+            process(
+                "recall_effector_death",
+                f"effector_death_rate*{tbr}",
+                "cell/day",
+                {tbr: -1},
+                "death of recalled systemic effectors",
+            ),
+            process(
+                "recall_infiltration",
+                f"tumor_entry_per_cell*{tbr}",
+                "cell/day",
+                {tbr: -1, tf: 1},
+                "recalled effectors enter the tumour as fresh PD-1-low cells",
+            ),
+            process(
+                "recall_memory_formation",
+                f"memory_formation_rate*{tbr}",
+                "cell/day",
+                {tbr: -1, tm: 1},
+                "recalled effectors return to memory",
+            ),
+            process(
+                "fresh_pd1_upregulation",
+                f"fresh_pd1_upregulation_rate*antigen_presence*{tf}",
+                "cell/day",
+                {tf: -1, tt: 1},
+                "chronic antigen turns fresh effectors PD-1-high (Pdcd1 demethylation)",
+                "Youngblood 2011 Immunity 35:400 (rate: assumption)",
+            ),
+            process(
+                "fresh_effector_death",
+                f"effector_death_rate*{tf}",
+                "cell/day",
+                {tf: -1, tx: 1},
+                "fresh effector death in tumour (to the dysfunctional pool)",
+            ),
+            process(
+                "fresh_exhaustion",
+                f"exhaustion_rate*h_pd1_fresh*{tf}*tumor_cells_total"
+                f"/(tumor_cells_total + {tf} + one_cell)",
+                "cell/day",
+                {tf: -1, tx: 1},
+                "PD-1-dependent exhaustion of fresh effectors (with their low H_PD1,f)",
+            ),
+            process(
+                "fresh_effector_stranded",
+                f"dead_cell_clearance_rate*(1 - antigen_presence)*{tf}",
+                "cell/day",
+                {tf: -1},
+                "clearance of fresh effectors when antigen is gone",
             ),
             process(
                 "exhausted_clearance",

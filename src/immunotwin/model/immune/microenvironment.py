@@ -307,7 +307,8 @@ def add_microenvironment(model: Model) -> Model:
             ),
             process(
                 "ifng_secretion_process",
-                f"ml_per_l*ifng_secretion*(1 + cd4_per_cd8/3)*teff_tumor/{vol}",
+                "ml_per_l*ifng_secretion*(1 + cd4_per_cd8/3)*(teff_tumor + teff_fresh_tumor)"
+                f"/{vol}",
                 "nM/day",
                 {"ifng_tumor": 1},
                 "IFN-gamma from CD8 (and CD4 helpers at 1/3)",

@@ -152,8 +152,8 @@ def add_priming(model: Model) -> Model:
                 "recall_rate*dc_site_availability*tmem_systemic"
                 "*exp(0.6931471805599453*recall_divisions)",
                 "cell/day",
-                {"teff_systemic": 1},
-                "recalled memory expands 2^N_rec-fold",
+                {"teff_recall_systemic": 1},
+                "recalled memory expands 2^N_rec-fold into PD-1-low recall effectors",
             ),
             process(
                 "activated_exit",

@@ -2,10 +2,17 @@
 
 States: ``tumor_presenting`` (Cs, cells presenting the dominant antigens), ``tumor_escape``
 (Cr, antigen/MHC-I-loss variant), ``tumor_doomed`` (Cz, lethally damaged by chemo/RT),
-``tumor_dead`` (Cx, debris). Logistic growth as QSP-IO NSCLC
+``tumor_dead`` (Cx, debris), and the constants ``tumor_loss_setpoint``, ``escape_loss_setpoint``
+(lambda_0,s, lambda_0,r). Logistic
+growth as QSP-IO NSCLC
 (HanwenWang95/QSPIO-TNBC ``model/cancer_module.m``); geometry as QSP-IO (volume from cell
 volumes over the cellular volume fraction); MHC-I presentation as an odds model so that a
-B2M/HLA-null clone (basal level 0) stays invisible whatever IFN-gamma does. Kill processes of
+B2M/HLA-null clone (basal level 0) stays invisible whatever IFN-gamma does. ``tumor_growth_rate``
+(k_g) is the *net* untreated growth rate that clinical volume doubling times measure (Usuda
+1994); the gross proliferation of each clone is k_g + lambda_0,i, where lambda_0,i is that
+clone's per-cell innate loss (basal death, NK and macrophage killing) at the patient's
+pre-treatment set point (:func:`immunotwin.model.immune.baseline.baseline_state` sets it), so an
+untreated tumour grows at its sampled doubling time (less any CD8 pressure). Kill processes of
 the other modules move cells from Cs/Cr to Cx (or Cz for chemotherapy).
 """
 
@@ -64,6 +71,19 @@ def add_tumor(model: Model) -> Model:
             state(c_r, "cell", "escape variant: antigen/MHC-I loss (Cr)", abs_tol=CELL_TOL),
             state(c_z, "cell", "lethally damaged (doomed) cancer cells (Cz)", abs_tol=CELL_TOL),
             state(c_x, "cell", "dead cancer cells / debris in the tumour (Cx)", abs_tol=CELL_TOL),
+            state(
+                "tumor_loss_setpoint",
+                "1/day",
+                "lambda_0,s: per-cell innate loss rate of Cs (basal death + NK + M1 kill) at the "
+                "pre-treatment set point; set by baseline_state, constant (no process acts on it)",
+                abs_tol=1e-9,
+            ),
+            state(
+                "escape_loss_setpoint",
+                "1/day",
+                "lambda_0,r: the same for the escape clone Cr",
+                abs_tol=1e-9,
+            ),
         ],
         quantities=[
             quantity(
@@ -75,7 +95,8 @@ def add_tumor(model: Model) -> Model:
             quantity(
                 "tumor_volume_ml",
                 f"(cancer_cell_volume*(tumor_cells_total + {c_x})"
-                " + tcell_volume*(teff_tumor + texh_tumor + treg_tumor + nk_tumor)"
+                " + tcell_volume*(teff_tumor + teff_fresh_tumor + texh_tumor + treg_tumor"
+                " + nk_tumor)"
                 " + myeloid_cell_volume*(macrophage_m1 + macrophage_m2 + mdsc_tumor))"
                 "/tumor_cell_volume_fraction + tumor_volume_min",
                 "mL",
@@ -92,6 +113,18 @@ def add_tumor(model: Model) -> Model:
                 "tumor_cells_total**2/(tumor_cells_total**2 + antigen_presence_half_sq)",
                 "dimensionless",
                 "Omega: antigen-presence factor (QSP-IO Kc_rec)",
+            ),
+            quantity(
+                "tumor_proliferation_rate",
+                "tumor_growth_rate + tumor_loss_setpoint",
+                "1/day",
+                "gross proliferation of Cs: net untreated growth k_g plus its set-point loss",
+            ),
+            quantity(
+                "escape_proliferation_rate",
+                "tumor_growth_rate + escape_loss_setpoint",
+                "1/day",
+                "gross proliferation of Cr: k_g plus its own set-point loss",
             ),
             quantity(
                 "growth_inhibition_factor",
@@ -121,7 +154,7 @@ def add_tumor(model: Model) -> Model:
         processes=[
             process(
                 "growth_presenting",
-                f"tumor_growth_rate*{c_s}*(1 - tumor_cells_total/tumor_capacity)"
+                f"tumor_proliferation_rate*{c_s}*(1 - tumor_cells_total/tumor_capacity)"
                 "*growth_inhibition_factor",
                 "cell/day",
                 {c_s: 1},
@@ -130,7 +163,7 @@ def add_tumor(model: Model) -> Model:
             ),
             process(
                 "growth_escape",
-                f"tumor_growth_rate*{c_r}*(1 - tumor_cells_total/tumor_capacity)"
+                f"escape_proliferation_rate*{c_r}*(1 - tumor_cells_total/tumor_capacity)"
                 "*growth_inhibition_factor",
                 "cell/day",
                 {c_r: 1},
