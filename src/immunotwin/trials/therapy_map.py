@@ -22,7 +22,12 @@ from immunotwin.therapies.catalog import Drug, load_drug_catalog
 from immunotwin.therapies.schedule import administrations
 from immunotwin.trials.spec import Arm
 
-CHECKPOINT_SLOTS = {"PD-1": "antipd1", "PD-L1": "antipdl1", "CTLA-4": "antictla4"}
+CHECKPOINT_SLOTS = {
+    "PD-1": "antipd1",
+    "PD-L1": "antipdl1",
+    "CTLA-4": "antictla4",
+    "LAG-3": "antilag3",
+}
 CHEMO_SLOTS = ("chemo_a", "chemo_b")
 # catalogue PK field -> (model parameter suffix, catalogue unit)
 PK_FIELDS = {

@@ -138,3 +138,19 @@ def test_pembrolizumab_responder_fraction_plausible(immune_compiled):
     responders = (v.min(axis=1) <= 0.35 * v[:, 0]).mean()
     assert r.ok.all()
     assert 0.25 <= responders <= 0.55
+
+
+def test_lag3_blockade_adds_killing_on_top_of_pd1(immune_compiled, typical_baseline):
+    """Relatlimab (anti-LAG-3 slot) with nivolumab kills more than nivolumab alone."""
+    cm = immune_compiled
+    p, y0 = typical_baseline
+    t = np.array([0.0, 56.0, 112.0])
+    nivolumab = _doses(cm, 1, "antipd1", 480.0, 28.0, 4)
+    both = nivolumab + _doses(cm, 1, "antilag3", 160.0, 28.0, 4)
+    kill = {}
+    for label, items in (("nivolumab", nivolumab), ("both", both)):
+        r = simulate(cm, y0, p, t, build_events(1, items))
+        q = cm.quantities(r.states[0], p)
+        kill[label] = q["cd8_kill_per_cell"][1]
+        assert q["ro_lag3_tumor"][1] > 0.5 if label == "both" else q["ro_lag3_tumor"][1] == 0
+    assert kill["both"] > kill["nivolumab"]

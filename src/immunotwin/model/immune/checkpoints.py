@@ -19,8 +19,8 @@ from immunotwin.model.immune._build import process, quantity, state
 from immunotwin.model.immune.catalog import with_parameters
 from immunotwin.model.spec import Model
 
-SLOTS = ("antipd1", "antipdl1", "antictla4")
-_TARGET = {"antipd1": "pd1", "antipdl1": "pdl1", "antictla4": "ctla4"}
+SLOTS = ("antipd1", "antipdl1", "antictla4", "antilag3")
+_TARGET = {"antipd1": "pd1", "antipdl1": "pdl1", "antictla4": "ctla4", "antilag3": "lag3"}
 
 PARAMETERS = (
     "molar_scale",

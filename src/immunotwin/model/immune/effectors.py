@@ -24,6 +24,7 @@ from immunotwin.model.immune.catalog import with_parameters
 from immunotwin.model.spec import Model
 
 PARAMETERS = (
+    "lag3_release_max",
     "one_cell",
     "cd8_kill_rate",
     "kill_ratio_tc",
@@ -87,7 +88,8 @@ def add_effectors(model: Model) -> Model:
                 "cd8_kill_rate*cd8_tumor_total"
                 "/(kill_ratio_tc*tumor_cells_total + cd8_tumor_total + one_cell)"
                 "*cd8_tumor_total/(cd8_tumor_total + kill_ratio_treg*treg_tumor + one_cell)"
-                "*(1 - tgfb_suppression)*(1 - mdsc_suppression)*cd8_pd1_release",
+                "*(1 - tgfb_suppression)*(1 - mdsc_suppression)*cd8_pd1_release"
+                "*(1 + lag3_release_max*ro_lag3_tumor)",
                 "1/day",
                 "CD8 kill rate per fully presenting cancer cell",
             ),
