@@ -31,11 +31,12 @@ from immunotwin.outcomes import (
     visit_days,
 )
 from immunotwin.population.biomarker_map import BASELINE_LESIONS, apply_biomarkers
+from immunotwin.population.calibration import ParameterSet, apply_calibration
 from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.population.virtual_patients import sample_patients
 from immunotwin.therapies.dose import DAYS_PER_MONTH
 from immunotwin.trials.spec import TrialSpec
-from immunotwin.trials.survival_link import SurvivalLink, death_days
+from immunotwin.trials.survival_link import death_days
 from immunotwin.trials.therapy_map import plan_arm
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,9 @@ def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress
     )
 
 
-def _endpoints(spec, compiled, result, params, patients, visits, grid, seed, arm_index):
+def _endpoints(
+    spec, compiled, result, params, patients, visits, grid, seed, arm_index, calibration
+):
     """RECIST, survival, toxicity for one simulated arm (the random draws depend on seed only)."""
     rng = np.random.default_rng(
         np.random.SeedSequence([spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0])
@@ -132,8 +135,11 @@ def _endpoints(spec, compiled, result, params, patients, visits, grid, seed, arm
     sld0 = patients["baseline_sld_mm"].to_numpy()
     true_sld = true_sld_mm(ratio[:, visit_idx], sld0[:, None])
     measured = measure_sld_mm(true_sld, rng, MeasurementNoise())
-    lesion_day = new_lesion_days(grid, ratio, NEW_LESION_RATE_PER_DAY, NEW_LESION_EXPONENT, rng)
-    death_day = death_days(SurvivalLink(), grid, ratio, patients["age_years"].to_numpy(), rng)
+    lesion_day = new_lesion_days(
+        grid, ratio, calibration.new_lesion_rate_per_day, NEW_LESION_EXPONENT, rng
+    )
+    link = calibration.survival_link()
+    death_day = death_days(link, grid, ratio, patients["age_years"].to_numpy(), rng)
     failed = ~result.ok
     assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
     measured = np.where(np.isfinite(measured), measured, np.nan)
@@ -170,8 +176,18 @@ def run_trial(
     *,
     executor: Executor | None = None,
     progress: ProgressCallback | None = None,
+    calibration: ParameterSet | None = None,
 ) -> TrialResult:
-    """Simulate every arm of ``spec`` and compute per-patient endpoints."""
+    """Simulate every arm of ``spec`` and compute per-patient endpoints.
+
+    ``calibration``: the population-level parameter set; ``None`` uses the shipped one
+    (``immunotwin/data/calibration/parameter_set.json``), ``ParameterSet.identity()`` the
+    uncalibrated model.
+    """
+    if calibration is None:
+        from immunotwin.population.calibration_io import shipped_parameter_set
+
+        calibration = shipped_parameter_set()
     from immunotwin.model.immune.baseline import baseline_state, sample_parameters
     from immunotwin.model.immune.build import immunotwin_model
 
@@ -199,6 +215,7 @@ def run_trial(
         params = apply_biomarkers(
             model, sample_parameters(model, model_rng, len(patients)), patients, tumour
         )
+        params = apply_calibration(model, params, calibration)
         pk_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x9C, arm_index]))
         plan = plan_arm(model, arm, patients, follow_up, pk_rng)
         for name, values in plan.parameter_values.items():
@@ -216,12 +233,12 @@ def run_trial(
 
         first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, report)
         *_, death, response, _ = _endpoints(
-            spec, compiled, first, params, patients, visits, grid, spec.seed, arm_index
+            spec, compiled, first, params, patients, visits, grid, spec.seed, arm_index, calibration
         )
         stop = np.minimum(response.pd_day, death)
         result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
         measured, lesion_day, death, response, failed = _endpoints(
-            spec, compiled, result, params, patients, visits, grid, spec.seed, arm_index
+            spec, compiled, result, params, patients, visits, grid, spec.seed, arm_index, calibration
         )
         arms.append(
             _arm_tables(
@@ -250,6 +267,7 @@ def run_trial(
             "solver": "Rodas4, Rosenbrock 4(3) (Hairer & Wanner 1996)",
             "rtol": SOLVER_RTOL,
             "atol": "per state (model abs_tol)",
+            "calibration": calibration.version,
         },
     )
 
