@@ -35,7 +35,10 @@ def test_shipped_set_reproduces_its_report(report, name):
     expected = report.loc[spec]
     assert int(expected["n_simulated"]) == shipped.patients_per_arm
     run = run_arm(
-        spec, root=REPO_ROOT, patients=shipped.patients_per_arm, seed=shipped.seed,
+        spec,
+        root=REPO_ROOT,
+        patients=shipped.patients_per_arm,
+        seed=shipped.seed,
         parameter_set=shipped,
     )
     assert run.ok, run.error

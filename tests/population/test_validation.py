@@ -67,8 +67,16 @@ def test_published_interval_is_exact_binomial():
 def test_pass_fail_rules():
     arms = pd.DataFrame(
         [
-            _arm("T1", "experimental", "a", "a.yaml", "b.yaml", orr_pct=40.0,
-                 median_pfs_months=10.0, median_os_months=20.0),
+            _arm(
+                "T1",
+                "experimental",
+                "a",
+                "a.yaml",
+                "b.yaml",
+                orr_pct=40.0,
+                median_pfs_months=10.0,
+                median_os_months=20.0,
+            ),
             _arm("T1", "control", "b", "b.yaml", orr_pct=20.0, median_pfs_months=5.0),
             _arm("T2", "single_arm", "c", "c.yaml", orr_pct=30.0, median_os_months=12.0),
         ]
@@ -96,46 +104,88 @@ def test_pass_fail_rules():
 
 def test_gradient_checks():
     rows = [
-        _arm("KEYNOTE-024", "experimental", "pembrolizumab", "k24", median_os_months=26.3,
-             os_hr_vs_control=0.62),
-        _arm("KEYNOTE-042", "experimental", "pembrolizumab", "k42", median_os_months=16.7,
-             os_hr_vs_control=0.81),
+        _arm(
+            "KEYNOTE-024",
+            "experimental",
+            "pembrolizumab",
+            "k24",
+            median_os_months=26.3,
+            os_hr_vs_control=0.62,
+        ),
+        _arm(
+            "KEYNOTE-042",
+            "experimental",
+            "pembrolizumab",
+            "k42",
+            median_os_months=16.7,
+            os_hr_vs_control=0.81,
+        ),
         _arm("KEYNOTE-158 (TMB)", "single_arm", "tmb_high", "hi", orr_pct=28.3),
         _arm("KEYNOTE-158 (TMB)", "single_arm", "tmb_low", "lo", orr_pct=6.5),
-        _arm("KEYNOTE-002", "experimental", "pembrolizumab_2mgkg", "d2", orr_pct=21.0,
-             median_pfs_months=2.9),
-        _arm("KEYNOTE-002", "experimental", "pembrolizumab_10mgkg", "d10", orr_pct=25.0,
-             median_pfs_months=2.9),
+        _arm(
+            "KEYNOTE-002",
+            "experimental",
+            "pembrolizumab_2mgkg",
+            "d2",
+            orr_pct=21.0,
+            median_pfs_months=2.9,
+        ),
+        _arm(
+            "KEYNOTE-002",
+            "experimental",
+            "pembrolizumab_10mgkg",
+            "d10",
+            orr_pct=25.0,
+            median_pfs_months=2.9,
+        ),
     ]
     runs = {
-        "k24": _run("k24", 0.45, 8.0, 25.0), "k42": _run("k42", 0.30, 6.0, 17.0),
-        "hi": _run("hi", 0.30, 3.0, 11.0), "lo": _run("lo", 0.20, 3.0, 11.0),
-        "d2": _run("d2", 0.22, 3.0, 11.0), "d10": _run("d10", 0.24, 3.2, 11.0),
+        "k24": _run("k24", 0.45, 8.0, 25.0),
+        "k42": _run("k42", 0.30, 6.0, 17.0),
+        "hi": _run("hi", 0.30, 3.0, 11.0),
+        "lo": _run("lo", 0.20, 3.0, 11.0),
+        "d2": _run("d2", 0.22, 3.0, 11.0),
+        "d10": _run("d10", 0.24, 3.2, 11.0),
     }
     checks = gradient_checks(compare(pd.DataFrame(rows), runs)).set_index("check")
     passed = {c.split(":")[0]: bool(p) for c, p in checks["pass"].items()}
     # TMB-low simulated 20 % vs published 6.5 %: outside +/-7 pp, so the gradient fails
-    assert passed == {"PD-L1 gradient": True, "TMB gradient": False,
-                      "Flat PD-1 dose response": True}
+    assert passed == {
+        "PD-L1 gradient": True,
+        "TMB gradient": False,
+        "Flat PD-1 dose response": True,
+    }
 
 
 def test_objective_standardises_by_the_target_tolerance():
     table = pd.DataFrame(
-        [{
-            "trial_id": "T", "arm": "a", "error": None, "follow_up_months": 24.0,
-            "orr_published": 20.0, "orr_simulated": 27.0, "cr_published": np.nan,
-            "cr_simulated": 5.0, "median_pfs_published": 4.0, "median_pfs_simulated": 5.0,
-            "pfs_not_reached": False, "median_os_published": 30.0,
-            "median_os_simulated": np.nan, "os_not_reached": True,
-        }]
+        [
+            {
+                "trial_id": "T",
+                "arm": "a",
+                "error": None,
+                "follow_up_months": 24.0,
+                "orr_published": 20.0,
+                "orr_simulated": 27.0,
+                "cr_published": np.nan,
+                "cr_simulated": 5.0,
+                "median_pfs_published": 4.0,
+                "median_pfs_simulated": 5.0,
+                "pfs_not_reached": False,
+                "median_os_published": 30.0,
+                "median_os_simulated": np.nan,
+                "os_not_reached": True,
+            }
+        ]
     )
     z = objective_terms(table).set_index("endpoint")["z"]
     assert z["orr"] == pytest.approx(1.0)  # 7 pp = one tolerance
     assert z["pfs"] == pytest.approx(1.0)  # x1.25 = one tolerance
     assert z["os"] == pytest.approx(math.log(24 / 30) / math.log(1.25))  # NR read at follow-up
     assert "cr" not in z
-    assert objective(table) == pytest.approx(soft_l1(np.array([1.0]))[0] * 1.5
-                                             + 0.5 * soft_l1(np.array([z["os"]]))[0])
+    assert objective(table) == pytest.approx(
+        soft_l1(np.array([1.0]))[0] * 1.5 + 0.5 * soft_l1(np.array([z["os"]]))[0]
+    )
 
 
 def test_a_failing_arm_is_reported_and_the_run_goes_on(tmp_path: Path):

@@ -58,9 +58,7 @@ def validate(
         Path | None, typer.Option(help="parameter-set JSON (default: the shipped one)")
     ] = None,
     uncalibrated: Annotated[bool, typer.Option(help="run the uncalibrated model")] = False,
-    out: Annotated[Path, typer.Option(help="folder for validation.csv / .md")] = Path(
-        "validation"
-    ),
+    out: Annotated[Path, typer.Option(help="folder for validation.csv / .md")] = Path("validation"),
     only: Annotated[
         str | None, typer.Option(help="only trials whose id contains this text")
     ] = None,
@@ -116,8 +114,10 @@ def validate(
         rich_table.add_row(*[str(x) for x in row])
     console.print(rich_table)
     for _, c in checks.iterrows():
-        console.print(f"{'pass' if c['pass'] else 'FAIL'}  {c['check']}: published "
-                      f"{c['published']}; simulated {c['simulated']}")
+        console.print(
+            f"{'pass' if c['pass'] else 'FAIL'}  {c['check']}: published "
+            f"{c['published']}; simulated {c['simulated']}"
+        )
     for _, r in table[table["error"].notna()].iterrows():
         console.print(f"[red]error[/red] {r['spec']}: {r['error']}")
     console.print(json.dumps(summary))
@@ -125,8 +125,13 @@ def validate(
     table.to_csv(out / "validation.csv", index=False)
     checks.to_csv(out / "gradient_checks.csv", index=False)
     (out / "validation.md").write_text(
-        v.to_markdown(shown) + "\n\n" + v.to_markdown(checks.astype(str)) + "\n\n"
-        + "```json\n" + json.dumps(summary, indent=2) + "\n```\n"
+        v.to_markdown(shown)
+        + "\n\n"
+        + v.to_markdown(checks.astype(str))
+        + "\n\n"
+        + "```json\n"
+        + json.dumps(summary, indent=2)
+        + "\n```\n"
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     console.print(f"wrote {out}/validation.csv, validation.md, gradient_checks.csv, summary.json")
@@ -254,5 +259,6 @@ def calibrate(
         + v.to_markdown(terms.sort_values("loss", ascending=False).head(15).round(2).astype(str))
         + "\n"
     )
-    console.print(f"wrote {folder}/parameter_set.json, fit_report.md, fit_report.csv, "
-                  "fit_history.csv")
+    console.print(
+        f"wrote {folder}/parameter_set.json, fit_report.md, fit_report.csv, fit_history.csv"
+    )

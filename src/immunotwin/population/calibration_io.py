@@ -92,7 +92,9 @@ def write_parameter_set(parameter_set: ParameterSet, path: str | Path) -> Path:
 
 def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, dtype={"trial_id": str, "arm_role": str, "regimen": str, "indication": str})
+        frame = pd.read_csv(
+            path, dtype={"trial_id": str, "arm_role": str, "regimen": str, "indication": str}
+        )
     except FileNotFoundError:
         raise InputError(f"{what} not found", source=str(path)) from None
     missing = [c for c in columns if c not in frame.columns]

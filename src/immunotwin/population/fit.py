@@ -60,7 +60,9 @@ class HyperParameter:
 
 
 DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
-    HyperParameter("chemo_kill_tumor", 0.02, 2.0, 1.0, "x chemotherapy cancer-cell kill (both slots)"),
+    HyperParameter(
+        "chemo_kill_tumor", 0.02, 2.0, 1.0, "x chemotherapy cancer-cell kill (both slots)"
+    ),
     HyperParameter("cd8_kill_rate", 0.2, 5.0, 1.0, "x CD8 T-cell killing rate"),
     HyperParameter("antigen_quality", 0.1, 10.0, 1.0, "x antigen quality (priming strength)"),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
@@ -100,7 +102,12 @@ def objective_terms(table: pd.DataFrame) -> pd.DataFrame:
                 sim = fu
             if np.isfinite(pub) and np.isfinite(sim) and sim > 0:
                 rows.append(
-                    (r["trial_id"], r["arm"], key, math.log(sim / pub) / math.log(1 + MEDIAN_TOLERANCE))
+                    (
+                        r["trial_id"],
+                        r["arm"],
+                        key,
+                        math.log(sim / pub) / math.log(1 + MEDIAN_TOLERANCE),
+                    )
                 )
     frame = pd.DataFrame(rows, columns=["trial_id", "arm", "endpoint", "z"])
     frame["loss"] = frame["endpoint"].map(WEIGHTS) * soft_l1(frame["z"].to_numpy())
@@ -177,7 +184,9 @@ def fit_hyperparameters(
     cache: dict[tuple, pd.DataFrame] = {}
 
     def table_for(logs: dict[str, float]) -> pd.DataFrame:
-        values = {n: float(np.clip(math.exp(v), by_name[n].low, by_name[n].high)) for n, v in logs.items()}
+        values = {
+            n: float(np.clip(math.exp(v), by_name[n].low, by_name[n].high)) for n, v in logs.items()
+        }
         key = tuple(round(math.log(values[h.name]), 6) for h in hyper)
         if key not in cache:
             if len(cache) >= max_evaluations or (
@@ -217,7 +226,9 @@ def fit_hyperparameters(
 
             x0 = np.array([current[n] for n in names])
             step = 0.15 * (highs - lows)
-            simplex = np.vstack([x0] + [x0 + np.eye(len(names))[i] * step[i] for i in range(len(names))])
+            simplex = np.vstack(
+                [x0] + [x0 + np.eye(len(names))[i] * step[i] for i in range(len(names))]
+            )
             try:
                 res = minimize(
                     f,
@@ -233,14 +244,16 @@ def fit_hyperparameters(
                     (k for k in cache),
                     key=lambda k: staged(cache[k], endpoints),
                 )
-                current.update({h.name: v for h, v in zip(hyper, best, strict=True) if h.name in names})
+                current.update(
+                    {h.name: v for h, v in zip(hyper, best, strict=True) if h.name in names}
+                )
                 break
     except _Budget:
         stopped_by = "budget"
+
     def key_of(logs: dict[str, float]) -> tuple:
         return tuple(
-            round(math.log(float(np.clip(math.exp(logs[h.name]), h.low, h.high))), 6)
-            for h in hyper
+            round(math.log(float(np.clip(math.exp(logs[h.name]), h.low, h.high))), 6) for h in hyper
         )
 
     final = cache.get(key_of(current))

@@ -231,8 +231,10 @@ def compare(arms: pd.DataFrame, runs: Mapping[str, ArmRun]) -> pd.DataFrame:
         orr_sim = _pct(s.get("orr"))
         pfs_sim, os_sim = _num(s.get("median_pfs_months")), _num(s.get("median_os_months"))
         pfs_pub, os_pub = _num(arm["median_pfs_months"]), _num(arm["median_os_months"])
-        orr_pass = None if not np.isfinite(orr_pub) else bool(
-            np.isfinite(orr_sim) and abs(orr_sim - orr_pub) <= ORR_TOLERANCE_PP
+        orr_pass = (
+            None
+            if not np.isfinite(orr_pub)
+            else bool(np.isfinite(orr_sim) and abs(orr_sim - orr_pub) <= ORR_TOLERANCE_PP)
         )
         rows.append(
             {
@@ -318,9 +320,7 @@ def gradient_checks(table: pd.DataFrame) -> pd.DataFrame:
     hi = _row(table, "KEYNOTE-158 (TMB)", "tmb_high")
     lo = _row(table, "KEYNOTE-158 (TMB)", "tmb_low")
     if hi is not None and lo is not None:
-        ok = bool(
-            hi["orr_pass"] and lo["orr_pass"] and hi["orr_simulated"] > lo["orr_simulated"]
-        )
+        ok = bool(hi["orr_pass"] and lo["orr_pass"] and hi["orr_simulated"] > lo["orr_simulated"])
         out.append(
             {
                 "check": "TMB gradient: KEYNOTE-158 TMB>=10 vs <10 mut/Mb (ORR)",
@@ -335,9 +335,7 @@ def gradient_checks(table: pd.DataFrame) -> pd.DataFrame:
         pfs_close = _within(
             d10["median_pfs_simulated"], d2["median_pfs_simulated"], MEDIAN_TOLERANCE
         )
-        ok = bool(
-            abs(d10["orr_simulated"] - d2["orr_simulated"]) <= ORR_TOLERANCE_PP and pfs_close
-        )
+        ok = bool(abs(d10["orr_simulated"] - d2["orr_simulated"]) <= ORR_TOLERANCE_PP and pfs_close)
         out.append(
             {
                 "check": "Flat PD-1 dose response: KEYNOTE-002 pembrolizumab 2 vs 10 mg/kg",
@@ -409,8 +407,10 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
         return f"{x:.{digits}f}"
 
     def flag(x: Any) -> str:
-        return "" if x is None or (isinstance(x, float) and math.isnan(x)) else (
-            "pass" if bool(x) else "FAIL"
+        return (
+            ""
+            if x is None or (isinstance(x, float) and math.isnan(x))
+            else ("pass" if bool(x) else "FAIL")
         )
 
     out = pd.DataFrame()

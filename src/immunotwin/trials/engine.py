@@ -233,12 +233,14 @@ def run_trial(
 
         first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, report)
         *_, death, response, _ = _endpoints(
-            spec, compiled, first, params, patients, visits, grid, spec.seed, arm_index, calibration
+            spec, compiled, first, params, patients, visits, grid, spec.seed, arm_index,
+            calibration,
         )
         stop = np.minimum(response.pd_day, death)
         result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
         measured, lesion_day, death, response, failed = _endpoints(
-            spec, compiled, result, params, patients, visits, grid, spec.seed, arm_index, calibration
+            spec, compiled, result, params, patients, visits, grid, spec.seed, arm_index,
+            calibration,
         )
         arms.append(
             _arm_tables(
