@@ -87,7 +87,7 @@ def test_shipped_set_fits_the_model_and_records_its_fit(model):
     shipped = shipped_parameter_set()
     assert shipped.version != "uncalibrated"
     assert shipped.fitted_to, "the shipped set lists the trials.csv rows it was fitted to"
-    assert shipped.seed is not None and shipped.patients_per_arm
+    assert shipped.patients_per_arm  # seed None = each spec's own seed
     names = set(model.parameter_names)
     for key in shipped.multipliers:
         assert set(MULTIPLIER_GROUPS.get(key, (key,))) <= names

@@ -151,6 +151,10 @@ def calibrate(
         typer.Option(help="folder for parameter_set.json + fit report (default: packaged data)"),
     ] = None,
     version: Annotated[str | None, typer.Option(help="parameter-set version label")] = None,
+    start: Annotated[
+        Path | None,
+        typer.Option(help="warm start: a parameter-set JSON whose values start the search"),
+    ] = None,
     root: Annotated[Path | None, typer.Option(help="repository root (examples/)")] = None,
 ) -> None:
     """Fit population-level hyper-parameters to the calibration arms; write the parameter set.
@@ -165,6 +169,7 @@ def calibrate(
     from immunotwin.population import validation as v
     from immunotwin.population.calibration_io import (
         read_arm_map,
+        read_parameter_set,
         read_targets,
         write_parameter_set,
     )
@@ -173,6 +178,7 @@ def calibrate(
     try:
         arms = v.calibration_arms(read_arm_map(), read_targets(_targets(targets)))
         base = v.repository_root(root)
+        start_values = read_parameter_set(start).hyper_parameters() if start else None
     except ImmunotwinError as exc:
         _fail(exc)
 
@@ -187,6 +193,7 @@ def calibrate(
         seed=seed,
         max_evaluations=max_evaluations,
         max_minutes=max_minutes,
+        start=start_values,
         on_evaluation=report,
     )
     model = immunotwin_model()
@@ -243,8 +250,9 @@ def calibrate(
     (folder / "fit_report.md").write_text(
         f"# Calibration fit report ({pset.version})\n\n"
         f"Command: `immunotwin calibrate --patients {patients} "
-        f"--max-evaluations {max_evaluations} --max-minutes {max_minutes:g}`\n\n"
-        f"Objective {result.start_objective:.2f} (uncalibrated start) -> "
+        + (f"--start {start} " if start else "")
+        + f"--max-evaluations {max_evaluations} --max-minutes {max_minutes:g}`\n\n"
+        f"Objective {result.start_objective:.2f} (start point) -> "
         f"{result.best_objective:.2f} after {result.evaluations} evaluations "
         f"({result.seconds / 60:.1f} min, stopped by {result.stopped_by}).\n\n"
         "## Fitted values\n\n"

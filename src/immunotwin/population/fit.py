@@ -46,6 +46,9 @@ from immunotwin.population.validation import (
 log = logging.getLogger(__name__)
 
 WEIGHTS = {"orr": 1.0, "cr": 0.5, "pfs": 0.5, "os": 0.5}
+FAILED_ARM_LOSS = 25.0
+"""Loss of an arm whose simulation failed (so the search avoids parameters that break the
+solver rather than dropping the arm's terms)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,18 @@ def objective_terms(table: pd.DataFrame) -> pd.DataFrame:
                 )
     frame = pd.DataFrame(rows, columns=["trial_id", "arm", "endpoint", "z"])
     frame["loss"] = frame["endpoint"].map(WEIGHTS) * soft_l1(frame["z"].to_numpy())
+    failed = table[table["error"].apply(lambda e: isinstance(e, str))]
+    if len(failed):
+        penalty = pd.DataFrame(
+            {
+                "trial_id": failed["trial_id"],
+                "arm": failed["arm"],
+                "endpoint": "error",
+                "z": np.nan,
+                "loss": FAILED_ARM_LOSS,
+            }
+        )
+        frame = pd.concat([frame, penalty], ignore_index=True)
     return frame
 
 
@@ -165,6 +180,7 @@ def fit_hyperparameters(
     max_evaluations: int = 24,
     max_minutes: float = 25.0,
     base: ParameterSet | None = None,
+    start: dict[str, float] | None = None,
     on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
 ) -> FitResult:
     """Fit ``hyper`` to the arms stage by stage with Nelder-Mead (see module docstring).
@@ -178,7 +194,8 @@ def fit_hyperparameters(
     base = base or ParameterSet.identity()
     specs = list(arms["spec"]) + [s for s in arms["hr_control_spec"] if s]
     by_name = {h.name: h for h in hyper}
-    current = {h.name: math.log(h.start) for h in hyper}
+    start = start or {}
+    current = {h.name: math.log(start.get(h.name, h.start)) for h in hyper}
     start_clock = time.perf_counter()
     history: list[dict[str, Any]] = []
     cache: dict[tuple, pd.DataFrame] = {}
@@ -209,7 +226,7 @@ def fit_hyperparameters(
 
     def staged(table: pd.DataFrame, endpoints: tuple[str, ...]) -> float:
         terms = objective_terms(table)
-        return float(terms.loc[terms["endpoint"].isin(endpoints), "loss"].sum())
+        return float(terms.loc[terms["endpoint"].isin((*endpoints, "error")), "loss"].sum())
 
     stopped_by = "converged"
     start_logs = dict(current)
