@@ -1,9 +1,10 @@
 """The shipped parameter set reproduces its fit report (a small sample of its arms).
 
 ``immunotwin calibrate`` wrote ``fit_report.csv``: the simulated ORR, CR and median PFS/OS of
-every calibration arm at the fit's patients per arm, with the specs' seeds, to 10 significant digits.
-Re-running a sample with the shipped set must give the same numbers (same seed, same virtual
-patients), and running an arm twice must give identical results. If
+every calibration arm at the fit's patients per arm, with the specs' seeds. Re-running a sample
+with the shipped set must give the same numbers (same seeds, same virtual patients; rtol 1e-5
+covers the 1e-6 log-rounding of the stored multipliers), and running an arm twice must give
+identical results. If
 the model changes (e.g. a new mechanism), this fails: re-run ``immunotwin calibrate``.
 """
 
@@ -44,12 +45,12 @@ def test_shipped_set_reproduces_its_report(report, name):
     )
     assert run.ok, run.error
     got = run.summary
-    np.testing.assert_allclose(100 * got["orr"], expected["orr_simulated"], rtol=1e-8)
-    np.testing.assert_allclose(100 * got["cr_rate"], expected["cr_simulated"], rtol=1e-8)
+    np.testing.assert_allclose(100 * got["orr"], expected["orr_simulated"], rtol=1e-5)
+    np.testing.assert_allclose(100 * got["cr_rate"], expected["cr_simulated"], rtol=1e-5)
     for key in ("median_pfs", "median_os"):
         value = got[f"{key}_months"]
         np.testing.assert_allclose(
-            np.nan if value is None else value, expected[f"{key}_simulated"], rtol=1e-8
+            np.nan if value is None else value, expected[f"{key}_simulated"], rtol=1e-5
         )
 
 

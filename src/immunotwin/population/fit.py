@@ -199,6 +199,7 @@ def fit_hyperparameters(
     start_clock = time.perf_counter()
     history: list[dict[str, Any]] = []
     cache: dict[tuple, pd.DataFrame] = {}
+    evaluated: dict[tuple, dict[str, float]] = {}
 
     def table_for(logs: dict[str, float]) -> pd.DataFrame:
         values = {
@@ -218,6 +219,7 @@ def fit_hyperparameters(
                 parameter_set=base.with_values(values),
             )
             cache[key] = compare(arms, runs)
+            evaluated[key] = values
             full = objective(cache[key])
             history.append({"evaluation": len(cache), "objective": full, **values})
             if on_evaluation is not None:
@@ -273,10 +275,11 @@ def fit_hyperparameters(
             round(math.log(float(np.clip(math.exp(logs[h.name]), h.low, h.high))), 6) for h in hyper
         )
 
-    final = cache.get(key_of(current))
-    if final is None:  # not reached: every stage ends on an evaluated point
-        final = cache[min(cache, key=lambda k: objective(cache[k]))]
-    values = {h.name: float(np.clip(math.exp(current[h.name]), h.low, h.high)) for h in hyper}
+    final_key = key_of(current)
+    if final_key not in cache:  # not reached: every stage ends on an evaluated point
+        final_key = min(cache, key=lambda k: objective(cache[k]))
+    final = cache[final_key]
+    values = evaluated[final_key]  # exactly the values the final table was simulated with
     start_key = key_of(start_logs)
     return FitResult(
         parameter_set=base.with_values(values),
