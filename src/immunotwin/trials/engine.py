@@ -34,11 +34,12 @@ from immunotwin.outcomes import (
     visit_days,
 )
 from immunotwin.population.biomarker_map import BASELINE_LESIONS, apply_biomarkers
+from immunotwin.population.calibration import ParameterSet, apply_calibration
 from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.population.virtual_patients import sample_patients
 from immunotwin.therapies.dose import DAYS_PER_MONTH
 from immunotwin.trials.spec import TrialSpec
-from immunotwin.trials.survival_link import SurvivalLink, death_days
+from immunotwin.trials.survival_link import death_days
 from immunotwin.trials.therapy_map import plan_arm
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,9 @@ ORGANS = {
     "hypothyroidism": "injury_thyroid",
     "rash": "injury_skin",
 }
-NEW_LESION_RATE_PER_DAY = 1.0 / 1500.0
-"""New-lesion hazard at baseline burden (brief §4.1 h_new = lambda*(C/C0)^kappa; assumption:
-about one new lesion per four years at constant burden; calibrate to the PD-by-new-lesion
-share)."""
 NEW_LESION_EXPONENT = 1.0
+"""kappa of the new-lesion hazard h_new = lambda*(C/C0)^kappa (brief §4.1; lambda is in the
+calibrated parameter set)."""
 SOLVER_RTOL = 1e-5
 LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
 
@@ -151,7 +150,16 @@ def _criteria(spec: TrialSpec, tumour_criteria: str):
 
 
 def _endpoints(
-    spec, compiled, result, params, patients, visits, grid, arm_index, tumour_criteria
+    spec,
+    compiled,
+    result,
+    params,
+    patients,
+    visits,
+    grid,
+    arm_index,
+    tumour_criteria,
+    calibration,
 ) -> _Endpoints:
     """RECIST and survival for one simulated arm (the random draws depend on the seed only)."""
     rng = np.random.default_rng(
@@ -168,8 +176,11 @@ def _endpoints(
     else:
         true_size = true_sld_mm(ratio[:, visit_idx], sld0[:, None])
     measured = measure_sld_mm(true_size, rng, MeasurementNoise())
-    lesion_day = new_lesion_days(grid, ratio, NEW_LESION_RATE_PER_DAY, NEW_LESION_EXPONENT, rng)
-    death_day = death_days(SurvivalLink(), grid, ratio, patients["age_years"].to_numpy(), rng)
+    lesion_day = new_lesion_days(
+        grid, ratio, calibration.new_lesion_rate_per_day, NEW_LESION_EXPONENT, rng
+    )
+    link = calibration.survival_link()
+    death_day = death_days(link, grid, ratio, patients["age_years"].to_numpy(), rng)
     failed = ~result.ok
     assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
     measured = np.where(np.isfinite(measured), measured, np.nan)
@@ -206,8 +217,18 @@ def run_trial(
     *,
     executor: Executor | None = None,
     progress: ProgressCallback | None = None,
+    calibration: ParameterSet | None = None,
 ) -> TrialResult:
-    """Simulate every arm of ``spec`` and compute per-patient endpoints."""
+    """Simulate every arm of ``spec`` and compute per-patient endpoints.
+
+    ``calibration``: the population-level parameter set; ``None`` uses the shipped one
+    (``immunotwin/data/calibration/parameter_set.json``), ``ParameterSet.identity()`` the
+    uncalibrated model.
+    """
+    if calibration is None:
+        from immunotwin.population.calibration_io import shipped_parameter_set
+
+        calibration = shipped_parameter_set()
     from immunotwin.model.immune.baseline import baseline_state, sample_parameters
     from immunotwin.model.immune.build import immunotwin_model
 
@@ -235,6 +256,7 @@ def run_trial(
         params = apply_biomarkers(
             model, sample_parameters(model, model_rng, len(patients)), patients, tumour
         )
+        params = apply_calibration(model, params, calibration)
         pk_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x9C, arm_index]))
         plan = plan_arm(model, arm, patients, follow_up, pk_rng)
         for name, values in plan.parameter_values.items():
@@ -261,6 +283,7 @@ def run_trial(
             grid,
             arm_index,
             tumour.response_criteria,
+            calibration,
         )
         stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
         result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
@@ -274,6 +297,7 @@ def run_trial(
             grid,
             arm_index,
             tumour.response_criteria,
+            calibration,
         )
         grades = _toxicity(compiled, result, params)
         arms.append(
@@ -291,6 +315,7 @@ def run_trial(
             "solver": "Rodas4, Rosenbrock 4(3) (Hairer & Wanner 1996)",
             "rtol": SOLVER_RTOL,
             "atol": "per state (model abs_tol)",
+            "calibration": calibration.version,
         },
     )
 

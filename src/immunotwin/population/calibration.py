@@ -1,0 +1,131 @@
+"""Population-level calibration: the parameter set the trial engine uses, and how it is applied.
+
+A *parameter set* holds a few population-level hyper-parameters fitted by
+``immunotwin calibrate`` to the published arms of ``../shared/data/calibration/trials.csv``
+(see :mod:`immunotwin.population.fit`):
+
+- ``multipliers``: factors on model parameters (every virtual patient's sampled value is
+  multiplied, so the population spread is kept and its centre moves), e.g. ``cd8_kill_rate``,
+  ``exhaustion_rate``, ``chemo_a_kill_tumor``, ``tumor_growth_rate``;
+- ``tumour_hazard_per_day``: the burden-driven death hazard at baseline burden of
+  :class:`immunotwin.trials.survival_link.SurvivalLink`;
+- ``new_lesion_rate_per_day``: the new-lesion hazard at baseline burden of the trial engine.
+
+The trial engine applies the shipped set (``immunotwin/data/calibration/parameter_set.json``)
+by default, right after the biomarker maps (:func:`apply_calibration`). Reading and writing the
+JSON file lives in :mod:`immunotwin.population.calibration_io`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from immunotwin.errors import CatalogError
+from immunotwin.model.spec import Model
+from immunotwin.trials.survival_link import SurvivalLink
+
+log = logging.getLogger(__name__)
+
+DEFAULT_NEW_LESION_RATE_PER_DAY = 1.0 / 1500.0
+"""Uncalibrated new-lesion hazard at baseline burden, brief §4.1 h_new = lambda*(C/C0)^kappa
+(assumption: one new lesion per ~four years at constant burden; calibrate to the share of
+progression driven by new lesions)."""
+
+
+class ParameterSet(BaseModel):
+    """A versioned set of calibrated population-level hyper-parameters (with its provenance)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str = Field(description="parameter-set version, e.g. '2025.1'")
+    created: str = Field(default="", description="ISO date the fit finished")
+    immunotwin_version: str = ""
+    model_name: str = ""
+    model_hash: str = Field(default="", description="content hash of the model it was fitted on")
+    method: str = ""
+    seed: int | None = None
+    patients_per_arm: int | None = None
+    multipliers: dict[str, float] = Field(default_factory=dict)
+    tumour_hazard_per_day: float = Field(default=SurvivalLink().tumour_hazard_per_day, gt=0)
+    new_lesion_rate_per_day: float = Field(default=DEFAULT_NEW_LESION_RATE_PER_DAY, gt=0)
+    objective: dict[str, Any] = Field(default_factory=dict)
+    fitted_to: list[dict[str, str]] = Field(default_factory=list)
+    notes: str = ""
+
+    @field_validator("multipliers")
+    @classmethod
+    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not (np.isfinite(x) and x > 0)}
+        if bad:
+            raise ValueError(f"multipliers must be positive and finite; got {bad}")
+        return v
+
+    @classmethod
+    def identity(cls) -> ParameterSet:
+        """The uncalibrated model: no multipliers, catalogue hazards."""
+        return cls(version="uncalibrated", method="none")
+
+    def survival_link(self) -> SurvivalLink:
+        """The death-hazard link with this set's tumour hazard."""
+        return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day)
+
+    def with_values(self, values: dict[str, float]) -> ParameterSet:
+        """A copy with hyper-parameters replaced: keys ``tumour_hazard_per_day``,
+        ``new_lesion_rate_per_day`` or a model parameter name (a multiplier)."""
+        multipliers = dict(self.multipliers)
+        update: dict[str, Any] = {}
+        for key, value in values.items():
+            if key in ("tumour_hazard_per_day", "new_lesion_rate_per_day"):
+                update[key] = float(value)
+            else:
+                multipliers[key] = float(value)
+        update["multipliers"] = multipliers
+        return self.model_copy(update=update)
+
+    def hyper_parameters(self) -> dict[str, float]:
+        """Every fitted value by name (multipliers and hazards) - the fit's coordinates."""
+        return {
+            **self.multipliers,
+            "tumour_hazard_per_day": self.tumour_hazard_per_day,
+            "new_lesion_rate_per_day": self.new_lesion_rate_per_day,
+        }
+
+
+MULTIPLIER_GROUPS: dict[str, tuple[str, ...]] = {
+    "chemo_kill_tumor": ("chemo_a_kill_tumor", "chemo_b_kill_tumor"),
+}
+"""A multiplier named after a group applies to each member (the two chemotherapy slots share
+one potency: the drug catalogue gives no drug-specific potency yet)."""
+
+
+def apply_calibration(model: Model, params: np.ndarray, parameter_set: ParameterSet) -> np.ndarray:
+    """A copy of ``params`` (n_patients x n_params) with the set's multipliers applied.
+
+    Raises CatalogError if a multiplier names a parameter the model does not have (the set was
+    fitted on another model version: re-run ``immunotwin calibrate``).
+    """
+    out = np.array(params, dtype=float, copy=True)
+    names = set(model.parameter_names)
+    for key, factor in parameter_set.multipliers.items():
+        for name in MULTIPLIER_GROUPS.get(key, (key,)):
+            if name not in names:
+                raise CatalogError(
+                    f"parameter set '{parameter_set.version}' multiplies '{name}', which the "
+                    f"model '{model.name}' does not have",
+                    source="calibration parameter set",
+                    location=f"multipliers.{key}",
+                    fix="re-run `immunotwin calibrate` for this model version",
+                )
+            out[:, model.parameter_index(name)] *= factor
+    if parameter_set.model_hash and parameter_set.model_hash != model.content_hash():
+        log.info(
+            "parameter set %s was fitted on model hash %s; this model is %s",
+            parameter_set.version,
+            parameter_set.model_hash[:12],
+            model.content_hash()[:12],
+        )
+    return out
