@@ -311,6 +311,7 @@ def remove_job(job_id: int, p: UserCsrf, request: Request, db: DB) -> Response:
 def download(job_id: int, name: str, p: User_, request: Request, db: DB) -> FileResponse:
     """Download one output file (names listed in the job's ``files``)."""
     job = _owned(db, p, job_id)
+    _finished(request, job)
     if name not in job_files(_jobs_dir(request), job):
         raise HTTPException(404, f"job {job_id} has no file {name!r}")
     path = output_dir(_jobs_dir(request), job) / name
