@@ -43,6 +43,35 @@ INTERRUPTED_MESSAGE = (
 )
 
 
+class _WithholdJobDetails(logging.Filter):
+    """Library log records made inside a job thread lose their text (it may name samples,
+    alleles or peptides); the level, logger and job thread remain."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if threading.current_thread().name.startswith(THREAD_PREFIX):
+            record.msg = "details withheld in server logs (they may contain patient data)"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_WITHHOLD = _WithholdJobDetails()
+THREAD_PREFIX = "immunotwin-job"
+
+
+def withhold_library_log_details() -> None:
+    """Attach the withholding filter to every library logger except the web's own."""
+    for name, item in list(logging.Logger.manager.loggerDict.items()):
+        if (
+            isinstance(item, logging.Logger)
+            and name.startswith("immunotwin")
+            and not name.startswith("immunotwin.web")
+            and _WITHHOLD not in item.filters
+        ):
+            item.addFilter(_WITHHOLD)
+
+
 class JobCancelled(Exception):
     """Raised inside a job's progress callback when its owner cancelled it."""
 
@@ -78,7 +107,7 @@ class JobManager:
 
     def start(self) -> None:
         queued = self.recover()
-        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="immunotwin-job")
+        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=THREAD_PREFIX)
         for job_id in queued:
             self._pool.submit(self._run, job_id)
 
@@ -190,6 +219,7 @@ def _run_trial(manager: JobManager, job_id: int, params: dict, out: Path) -> str
     from immunotwin.trials.load import validate_trial_spec
     from immunotwin.trials.run import run_spec
 
+    withhold_library_log_details()
     spec = validate_trial_spec(params["spec"], source="trial spec")
     n_arms = len(spec.arms)
     arm_index = {arm.name: i for i, arm in enumerate(spec.arms)}
@@ -197,6 +227,7 @@ def _run_trial(manager: JobManager, job_id: int, params: dict, out: Path) -> str
     last = [0.0]
 
     def progress(arm: str, done: int, total: int) -> None:
+        withhold_library_log_details()  # modules imported lazily during the run
         if manager.cancelled(job_id):
             raise JobCancelled
         if done >= total:
@@ -224,6 +255,7 @@ def _run_trial(manager: JobManager, job_id: int, params: dict, out: Path) -> str
 def _run_neoantigens(manager: JobManager, job_id: int, params: dict, out: Path) -> str:
     from immunotwin.genomics.pipeline import run_neoantigens
 
+    withhold_library_log_details()
     if manager.cancelled(job_id):
         raise JobCancelled
     manager._update(job_id, progress=0.1, message="reading the VCF and predicting binding")
