@@ -17,6 +17,8 @@ from immunotwin.web import WebSettings, create_app  # noqa: E402
 SMALL_TRIAL = {"patients_per_arm": 20, "follow_up_months": 12}
 HLA = "HLA-A*02:01,HLA-B*07:02,HLA-C*07:02"
 PASSWORD = "correct horse battery"
+FAST_HASHING = {"argon2_time_cost": 1, "argon2_memory_kib": 1024}
+"""Cheap argon2id parameters for tests only (the defaults cost ~0.1-0.2 s per hash)."""
 
 
 def repo_root() -> Path:
@@ -87,7 +89,9 @@ def make_app(tmp_path):
     """Build an app on a fresh data dir; keyword arguments override settings."""
 
     def build(**overrides):
-        settings = WebSettings(**{"data_dir": tmp_path / "data", "run_jobs": False, **overrides})
+        settings = WebSettings(
+            **{"data_dir": tmp_path / "data", "run_jobs": False, **FAST_HASHING, **overrides}
+        )
         return create_app(settings)
 
     return build
@@ -106,7 +110,7 @@ def trial_server(tmp_path_factory):
     Session-scoped: the first trial compiles the model kernel (slow when the cache is cold).
     """
     data_dir = tmp_path_factory.mktemp("web-trial")
-    app = create_app(WebSettings(data_dir=data_dir, run_jobs=True))
+    app = create_app(WebSettings(data_dir=data_dir, run_jobs=True, **FAST_HASHING))
     with TestClient(app) as c:
         token = register(c, "owner")
         r = c.post("/api/trials", json=small_demo_spec(), headers=bearer(token))

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from immunotwin.web import WebSettings, create_app
-from tests.web.conftest import bearer, browser_login, register, small_demo_spec
+from tests.web.conftest import FAST_HASHING, bearer, browser_login, register, small_demo_spec
 
 # (method, path template, kind of object) for every route with an id in its path
 API_ROUTES = [
@@ -42,7 +42,9 @@ def two_users(tmp_path_factory):
     Module-scoped: the tests below only try to read or change alice's objects, and check that
     they are untouched.
     """
-    settings = WebSettings(data_dir=tmp_path_factory.mktemp("access"), run_jobs=False)
+    settings = WebSettings(
+        data_dir=tmp_path_factory.mktemp("access"), run_jobs=False, **FAST_HASHING
+    )
     with TestClient(create_app(settings)) as c:
         alice = register(c, "alice")
         mallory = register(c, "mallory")

@@ -12,6 +12,7 @@ from immunotwin.web import WebSettings, create_app
 from immunotwin.web.db import Job
 from immunotwin.web.jobs import INTERRUPTED_MESSAGE
 from tests.web.conftest import (
+    FAST_HASHING,
     HLA,
     SMALL_TRIAL,
     bearer,
@@ -85,7 +86,7 @@ def test_run_page_shows_arm_table_km_and_at_risk(trial_server):
 
 def test_results_and_state_survive_a_restart(trial_server):
     data_dir, job = trial_server["data_dir"], trial_server["job"]
-    again = create_app(WebSettings(data_dir=data_dir, run_jobs=False))
+    again = create_app(WebSettings(data_dir=data_dir, run_jobs=False, **FAST_HASHING))
     with TestClient(again) as c:
         token = c.post(
             "/api/auth/tokens", json={"username": "owner", "password": "correct horse battery"}

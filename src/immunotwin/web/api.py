@@ -25,7 +25,6 @@ from immunotwin.web.schemas import (
     UserOut,
     ValidationTable,
 )
-from immunotwin.web.security import verify_password
 from immunotwin.web.store import (
     NotFound,
     Principal,
@@ -81,7 +80,7 @@ def health() -> dict[str, str]:
 def register(body: Credentials, request: Request, db: DB) -> UserOut:
     if not _state(request).settings.allow_registration:
         raise HTTPException(403, "registration is closed on this server")
-    user = create_user(db, body.username, body.password)
+    user = create_user(db, request.app.state.hashing, body.username, body.password)
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
 
 
@@ -106,7 +105,7 @@ def issue_token(body: TokenRequest, request: Request, db: DB) -> TokenOut:
             429, "too many failed logins; wait", {"Retry-After": str(int(wait) + 1)}
         )
     user = db.scalar(select(User).where(User.username == body.username))
-    if not verify_password(user.password_hash if user else None, body.password):
+    if not request.app.state.hashing.verify(user.password_hash if user else None, body.password):
         limiter.failed(keys)
         raise HTTPException(401, "wrong user name or password")
     limiter.succeeded(keys[:1])

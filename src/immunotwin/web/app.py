@@ -17,7 +17,7 @@ from immunotwin.errors import ImmunotwinError
 from immunotwin.web.db import make_engine, session_factory, upgrade_database
 from immunotwin.web.deps import LoginRequired
 from immunotwin.web.jobs import JobManager
-from immunotwin.web.security import LoginRateLimiter
+from immunotwin.web.security import LoginRateLimiter, PasswordHashing
 from immunotwin.web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.jobs = jobs
+    app.state.hashing = PasswordHashing(settings.argon2_time_cost, settings.argon2_memory_kib)
     app.state.limiter = LoginRateLimiter(settings.login_max_failures, settings.login_window_s)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -21,7 +21,7 @@ from immunotwin.web.deps import (
     page_principal_csrf,
 )
 from immunotwin.web.results import economics_rows, epitope_rows, read_json, trial_plot_data
-from immunotwin.web.security import CSRF_COOKIE, SESSION_COOKIE, new_token, verify_password
+from immunotwin.web.security import CSRF_COOKIE, SESSION_COOKIE, new_token
 from immunotwin.web.store import (
     NotFound,
     Principal,
@@ -167,7 +167,7 @@ def login(
         response.headers["Retry-After"] = str(int(wait) + 1)
         return response
     user = db.scalar(select(User).where(User.username == username))
-    if not verify_password(user.password_hash if user else None, password):
+    if not request.app.state.hashing.verify(user.password_hash if user else None, password):
         limiter.failed(keys)
         return render(
             request,
@@ -194,7 +194,7 @@ def register(
     if not _settings(request).allow_registration:
         return error_page(request, 403, "Registration is closed on this server.")
     try:
-        user = create_user(db, username, password)
+        user = create_user(db, request.app.state.hashing, username, password)
     except ImmunotwinError as exc:
         return render(
             request,

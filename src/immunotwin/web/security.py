@@ -12,9 +12,6 @@ from collections import defaultdict, deque
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_HASHER = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
-_DUMMY_HASH = _HASHER.hash("not a real password")
-
 SESSION_COOKIE = "immunotwin_session"
 CSRF_COOKIE = "immunotwin_csrf"
 CSRF_FIELD = "csrf_token"
@@ -22,16 +19,24 @@ CSRF_HEADER = "x-csrf-token"
 TOKEN_PREFIX = "itk_"
 
 
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+class PasswordHashing:
+    """argon2id hashing; the cost parameters are stored in each hash, so changing them later
+    still verifies old hashes. Defaults: argon2-cffi's (RFC 9106 low-memory profile)."""
 
+    def __init__(self, time_cost: int = 3, memory_kib: int = 65536) -> None:
+        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._dummy = self._hasher.hash("not a real password")
 
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; spends the same time when the user does not exist."""
-    try:
-        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str | None, password: str) -> bool:
+        """True when ``password`` matches; spends the same time when the user does not exist."""
+        try:
+            ok = self._hasher.verify(password_hash or self._dummy, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+        return ok and bool(password_hash)
 
 
 def new_token(prefix: str = "") -> str:

@@ -34,6 +34,8 @@ class WebSettings(BaseModel):
     )
     session_max_age_s: int = Field(default=7 * 24 * 3600, ge=60)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    argon2_time_cost: int = Field(default=3, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory cost")
     login_max_failures: int = Field(default=5, ge=1, description="per user name and per client")
     login_window_s: float = Field(default=300.0, gt=0)
     max_patients_per_arm: int = Field(

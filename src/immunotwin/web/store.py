@@ -18,7 +18,7 @@ from immunotwin.web.db import ApiToken, Job, Upload, User, WebSession, utcnow
 from immunotwin.web.jobs import FINISHED, QUEUED, job_dir
 from immunotwin.web.results import NEO_DOWNLOADS, TRIAL_DOWNLOADS
 from immunotwin.web.schemas import JobOut, SpecCheck, SpecProblem
-from immunotwin.web.security import TOKEN_PREFIX, hash_password, new_token, sha256
+from immunotwin.web.security import TOKEN_PREFIX, PasswordHashing, new_token, sha256
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
 
@@ -37,7 +37,7 @@ class Principal:
 
 
 # users, sessions, tokens -----------------------------------------------------------------------
-def create_user(db: Session, username: str, password: str) -> User:
+def create_user(db: Session, hashing: PasswordHashing, username: str, password: str) -> User:
     if not USERNAME_RE.match(username):
         raise SpecError(
             "user names are 3-64 letters, digits or _ . @ -", location="username", fix="rename"
@@ -46,7 +46,7 @@ def create_user(db: Session, username: str, password: str) -> User:
         raise SpecError("passwords need at least 8 characters", location="password")
     if db.scalar(select(User.id).where(User.username == username)) is not None:
         raise SpecError("this user name is taken", location="username", fix="choose another")
-    user = User(username=username, password_hash=hash_password(password))
+    user = User(username=username, password_hash=hashing.hash(password))
     db.add(user)
     db.commit()
     return user
