@@ -181,6 +181,9 @@ def test_neoantigen_job_and_no_patient_data_in_logs(make_app, caplog):
         assert tables["vaccine"]["total_rows"] == 5
         assert "MT Epitope Seq" in tables["epitopes"]["columns"]
         peptide = tables["vaccine"]["rows"][0][tables["vaccine"]["columns"].index("MT Epitope Seq")]
+        owner_page = c.get(f"/jobs/{job['id']}", headers=bearer(token))
+        assert owner_page.status_code == 200 and 'id="epitope-table"' in owner_page.text
+        assert "mut/Mb" in owner_page.text
         browser_login(c, "bob")  # someone else: the page is refused
         assert c.get(f"/jobs/{job['id']}").status_code == 404
     logged = "\n".join(r.getMessage() for r in caplog.records)
