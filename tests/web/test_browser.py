@@ -71,11 +71,11 @@ def page(server):
         browser.close()
 
 
-def _shot(page, name: str) -> None:
+def _shot(page, name: str, full_page: bool = False) -> None:
     folder = os.environ.get("IMMUNOTWIN_WEB_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 def test_register_design_run_and_see_results(server, page):
@@ -108,7 +108,7 @@ def test_register_design_run_and_see_results(server, page):
     assert "pembrolizumab" in rows.nth(0).inner_text()
     assert page.locator("#at-risk-pfs tbody tr").count() == 2
     assert page.locator("#km-pfs .scatterlayer .trace").count() == 2  # one KM curve per arm
-    _shot(page, "run")
+    _shot(page, "run", full_page=True)
     page.goto(server + "/")
     assert "done" in page.inner_text("#jobs-table")
     _shot(page, "runs")

@@ -118,12 +118,14 @@ function setupPlots() {
     const traces = data.toxicity.arms.map((a, i) => ({ type: "bar", x: data.toxicity.events,
       y: a.grade3plus_rate, name: a.arm, marker: { color: COLOURS[i % 7] } }));
     Plotly.newPlot(tox, traces, plotLayout({ barmode: "group",
-      yaxis: { title: { text: "grade ≥3 rate" }, tickformat: ".0%" } }), cfg);
+      yaxis: { title: { text: "grade ≥3 rate" }, tickformat: ".0%", rangemode: "tozero" } }), cfg);
   }
   const cost = document.getElementById("cost");
   if (cost && data.cost.length) {
-    const traces = data.cost.map((a, i) => ({ type: "box", y: a.cost_usd, name: a.arm,
-      marker: { color: COLOURS[i % 7] }, boxpoints: "all", jitter: 0.4 }));
+    // one point per patient (a strip plot; the basic plotly bundle has no box trace)
+    const traces = data.cost.map((a, i) => ({ type: "scatter", mode: "markers", name: a.arm,
+      x: a.cost_usd.map(() => a.arm), y: a.cost_usd, marker: { color: COLOURS[i % 7], opacity: 0.6 },
+      hovertemplate: "%{y:,.0f} USD<extra>" + a.arm + "</extra>" }));
     Plotly.newPlot(cost, traces, plotLayout({ showlegend: false,
       yaxis: { title: { text: "within-trial cost per patient (USD)" } } }), cfg);
   }
