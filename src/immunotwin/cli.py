@@ -16,7 +16,9 @@ from immunotwin import __version__
 from immunotwin.economics.cli import economics as economics_command
 from immunotwin.errors import ImmunotwinError
 from immunotwin.genomics import cli as genomics_cli
+from immunotwin.population import calibrate_cli
 from immunotwin.response.cli import app as response_app
+from immunotwin.web import cli as web_cli
 
 app = typer.Typer(
     name="immunotwin",
@@ -34,6 +36,9 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(response_app, name="response", help="Response prediction for checkpoint blockade.")
 app.command("economics")(economics_command)
 app.command("neoantigens")(genomics_cli.neoantigens)
+app.command("calibrate")(calibrate_cli.calibrate)
+app.command("validate")(calibrate_cli.validate)
+app.command("serve")(web_cli.serve)
 app.add_typer(genomics_cli.mhc_app, name="mhc", help="Peptide-MHC class I binding prediction.")
 
 console = Console(stderr=True)

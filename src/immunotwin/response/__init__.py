@@ -19,4 +19,12 @@ from .baselines import tmb_score as tmb_score
 from .gate import check_cohort as check_cohort
 from .io import read_cohort as read_cohort
 from .io import read_patient_json as read_patient_json
-from .model import PatternLogisticClassifier as PatternLogisticClassifier
+
+
+def __getattr__(name: str):
+    """scikit-learn is imported only when the model is used (keeps the CLI fast)."""
+    if name == "PatternLogisticClassifier":
+        from .model import PatternLogisticClassifier
+
+        return PatternLogisticClassifier
+    raise AttributeError(f"module 'immunotwin.response' has no attribute {name!r}")

@@ -9,14 +9,6 @@ from typing import Annotated
 import typer
 
 from ..errors import ImmunotwinError
-from .artifact import (
-    default_data_dir,
-    load_artifact,
-    predict_cohort,
-    save_artifact,
-    shipped_artifact_path,
-    train,
-)
 from .io import read_cohort, read_patient_json, write_table
 from .schema import ID_COLUMN
 
@@ -50,6 +42,12 @@ def train_cmd(
 
     Example: immunotwin response train --out /tmp/response_model.json
     """
+    from .artifact import (
+        save_artifact,
+        shipped_artifact_path,
+        train,
+    )
+
     try:
         artifact = train(data_dir, seed=seed)
     except ImmunotwinError as exc:
@@ -82,6 +80,11 @@ def predict_cmd(
     Example: immunotwin response predict --patient '{"TMB": 12, "Albumin": 4.1, "NLR": 3,
     "Age": 64, "CancerType": "NSCLC", "PDL1_TPS(%)": 60, "Systemic_therapy_history": 0}'
     """
+    from .artifact import (
+        load_artifact,
+        predict_cohort,
+    )
+
     try:
         artifact = load_artifact(model)
         if patient is not None:
@@ -117,6 +120,9 @@ def evaluate_cmd(
 
     Example: immunotwin response evaluate ../shared/data/icb/LORIS_AllData__MSK1.csv
     """
+    from .artifact import (
+        load_artifact,
+    )
     from .validation import evaluate
 
     try:
@@ -141,6 +147,10 @@ def report_cmd(
 
     Example: immunotwin response report --out-dir docs
     """
+    from .artifact import (
+        default_data_dir,
+        load_artifact,
+    )
     from .survival import prognostic_vs_predictive
     from .validation import full_report, plot_calibration, select_model
 

@@ -6,8 +6,19 @@
 Run it with ``immunotwin serve`` (see :func:`serve`) or any ASGI server.
 """
 
-from immunotwin.web.app import create_app as create_app
-from immunotwin.web.server import serve as serve
-from immunotwin.web.settings import WebSettings as WebSettings
+from importlib import import_module
+from typing import Any
 
 __all__ = ["create_app", "serve", "WebSettings"]
+_LAZY = {
+    "create_app": "immunotwin.web.app",
+    "serve": "immunotwin.web.server",
+    "WebSettings": "immunotwin.web.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import FastAPI and SQLAlchemy only when the web app is used (keeps the CLI fast)."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'immunotwin.web' has no attribute {name!r}")
