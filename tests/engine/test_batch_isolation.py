@@ -72,3 +72,14 @@ def test_states_stay_nonnegative(kuznetsov):
     params[:, 7] *= 20  # strong killing drives tumours towards zero
     r = simulate(kuznetsov, kuznetsov.default_initial_state(), params, np.linspace(0, 500, 51))
     assert (r.states[r.ok] >= 0).all()
+
+
+def test_division_by_zero_in_one_patient_is_a_status_not_an_exception(kuznetsov):
+    """g_half = 0 with no tumour makes p*E*T/(g + T) = 0/0 for that patient only."""
+    params = _population(kuznetsov, 3)
+    params[1, 2] = 0.0  # g_half
+    y0 = np.tile(kuznetsov.default_initial_state(), (3, 1))
+    y0[1, 1] = 0.0  # no tumour cells
+    r = simulate(kuznetsov, y0, params, np.linspace(0, 50, 6))
+    assert r.status[1] != SolveStatus.OK
+    assert list(r.status[[0, 2]]) == [SolveStatus.OK, SolveStatus.OK]

@@ -19,6 +19,9 @@ parameter, 2 multiplies a state, 3 moves the fraction ``value`` of state ``index
 events are recorded *before* the events (pre-dose troughs).
 
 Statuses: 0 ok, 1 maximum number of steps reached, 2 non-finite state, 3 step size underflow.
+Every function is compiled with numba's ``error_model="numpy"``: a division by zero in a
+patient's right-hand side gives inf/NaN (a rejected step, then a status) instead of raising,
+so one patient can never stop its batch.
 """
 
 RODAS4_GAMMA = 0.25
@@ -54,7 +57,7 @@ STATUS_NON_FINITE = 2
 STATUS_STEP_UNDERFLOW = 3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, steps):
     """Advance y from t0 to t1 in place. Returns (status, next step size, steps used)."""
     n = N_STATES
@@ -162,7 +165,7 @@ def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, ste
     return STATUS_OK, h, steps
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _integrate_patient(
     y,
     p,
@@ -229,7 +232,7 @@ def _integrate_patient(
     return status, steps
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def integrate_batch(
     y0,
     params,
@@ -272,7 +275,7 @@ def integrate_batch(
         )
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def quantities_batch(y, p, out):
     """Algebraic quantities for rows of y (states) and p (parameters)."""
     for i in prange(y.shape[0]):

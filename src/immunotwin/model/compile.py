@@ -164,7 +164,7 @@ def generate_source(sym: SymbolicModel) -> str:
     ]
     body = []
     for block in blocks:
-        body += ["", "", "@njit(cache=True, nogil=True)", *block]
+        body += ["", "", '@njit(cache=True, nogil=True, error_model="numpy")', *block]
     template = _TEMPLATE.read_text()
     return "\n".join(header + body) + "\n\n\n" + template
 
