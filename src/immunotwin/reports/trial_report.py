@@ -48,9 +48,9 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _fmt(value, pattern: str | None) -> str:
+def _fmt(key: str, value, pattern: str | None) -> str:
     if value is None:
-        return "NR" if pattern and "mo" not in pattern else "–"
+        return "NR" if key.startswith("median") else "–"
     if isinstance(value, list):
         return f"{value[0]:.1%} – {value[1]:.1%}"
     return pattern.format(value) if pattern else html.escape(str(value))

@@ -207,12 +207,11 @@ def write_outputs(result: TrialResult, out_dir: str | Path) -> dict[str, Any]:
     _atomic_parquet(out / "adtte.parquet", adtte(result))
     _atomic_parquet(out / "adrs.parquet", adrs(result))
     km, at_risk = {}, {}
+    months = [m for m in AT_RISK_MONTHS if m < result.spec.follow_up_months]
     for ep in ("pfs", "os"):
         km[ep], rows = {}, []
         for arm in result.arms:
-            fit = kaplan_meier(
-                _tte(arm.patients, ep), label=arm.name, at_risk_months=list(AT_RISK_MONTHS)
-            )
+            fit = kaplan_meier(_tte(arm.patients, ep), label=arm.name, at_risk_months=months)
             km[ep][arm.name] = fit.curve
             rows.append(fit.at_risk.set_index("time_months")["at_risk"].rename(arm.name))
         table = pd.concat(rows, axis=1).T
