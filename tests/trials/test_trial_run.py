@@ -122,3 +122,13 @@ def test_visit_schedule_and_criteria_are_taken_from_the_spec(small_spec, tmp_pat
     days = sorted(set(adrs.loc[adrs["PARAMCD"] == "OVR", "ADY"].dropna()))
     assert days[:5] == [0.0, 56.0, 112.0, 168.0, 280.0]
     assert set(adrs["AVALC"]) <= {"BASELINE", "CR", "PR", "SD", "PD", "NE", "IUPD", "ICPD"}
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_runs(path, tmp_path):
+    from immunotwin.trials.load import load_trial_spec
+
+    spec = load_trial_spec(path).model_copy(update={"patients_per_arm": 8, "follow_up_months": 6.0})
+    summary = run_spec(spec, tmp_path)
+    assert [a["name"] for a in summary["arms"]] == [a.name for a in spec.arms]
+    assert all(a["failed_patients"] == 0 for a in summary["arms"])
