@@ -132,3 +132,17 @@ def test_every_example_runs(path, tmp_path):
     summary = run_spec(spec, tmp_path)
     assert [a["name"] for a in summary["arms"]] == [a.name for a in spec.arms]
     assert all(a["failed_patients"] == 0 for a in summary["arms"])
+
+
+def test_economics_adds_one_section_to_the_report(run_dir, tmp_path):
+    import shutil
+
+    target = tmp_path / "run"
+    shutil.copytree(run_dir, target)
+    for _ in range(2):  # idempotent: a re-run replaces the section
+        result = CliRunner().invoke(app, ["economics", str(target), "--psa-draws", "20"])
+        assert result.exit_code == 0, result.output
+    html = (target / "report.html").read_text()
+    assert html.count('<section id="economics"') == 1
+    assert html.index('<section id="economics"') < html.index("Specification and provenance")
+    assert (target / "economics.json").exists()

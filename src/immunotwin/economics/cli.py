@@ -37,7 +37,8 @@ def economics(
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="PSA random seed")] = None,
 ) -> None:
-    """Costs, QALYs, ICERs, PSA and tornado for a trial run; writes DIR/economics.json.
+    """Costs, QALYs, ICERs, PSA and tornado for a trial run; writes DIR/economics.json and adds
+    an economics section to DIR/report.html.
 
     Example: immunotwin economics runs/kn024 --wtp 100000 --horizon-years 20
     """
@@ -57,6 +58,13 @@ def economics(
         raise typer.Exit(code=2) from exc
     _print_summary(result)
     typer.echo(f"wrote {Path(run_dir) / 'economics.json'}")
+    report = Path(run_dir) / "report.html"
+    if report.exists():
+        from immunotwin.economics.report import economics_report_section
+        from immunotwin.reports.trial_report import insert_section
+
+        insert_section(report, economics_report_section(result), "economics")
+        typer.echo(f"added the economics section to {report}")
 
 
 def _print_summary(result: dict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -24,6 +25,8 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 img{max-width:100%}.note{color:#666;font-size:.85rem}pre{background:#f7f7f7;padding:.8rem;
 overflow-x:auto;font-size:.8rem}
 """
+
+PROVENANCE_HEADING = "<h2>Specification and provenance</h2>"
 
 ARM_COLUMNS = [
     ("n", "n", "{:d}"),
@@ -118,9 +121,25 @@ def render_trial_report(
         _img(figures.toxicity_png(toxicity_rates), "toxicity bars"),
         _frame_table(toxicity_rates.reset_index(names="adverse event"), "{:.1%}"),
         extra_sections,
-        "<h2>Specification and provenance</h2>",
+        PROVENANCE_HEADING,
         f"<pre>{html.escape(json.dumps(summary['spec'], indent=2))}</pre>",
         f"<pre>{html.escape(json.dumps(summary.get('provenance', {}), indent=2))}</pre>",
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def insert_section(report_path: Path, section_html: str, section_id: str) -> None:
+    """Put ``section_html`` into an existing report before its provenance, replacing a previous
+    ``<section id="...">`` of the same id (atomic rewrite)."""
+    text = report_path.read_text(encoding="utf-8")
+    start = text.find(f'<section id="{section_id}"')
+    if start >= 0:
+        end = text.find("</section>", start) + len("</section>")
+        text = text[:start] + text[end:]
+    at = text.find(PROVENANCE_HEADING)
+    at = at if at >= 0 else text.rfind("</body>")
+    text = text[:at] + section_html + "\n" + text[at:]
+    tmp = report_path.with_name(f".{report_path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(report_path)
