@@ -61,7 +61,7 @@ def _arm_table(summary: dict) -> str:
     rows = []
     for arm in summary["arms"]:
         cells = "".join(
-            f"<td>{_fmt(arm.get(key), pattern)}</td>" for key, _, pattern in ARM_COLUMNS
+            f"<td>{_fmt(key, arm.get(key), pattern)}</td>" for key, _, pattern in ARM_COLUMNS
         )
         rows.append(f"<tr><td>{html.escape(arm['name'])}</td>{cells}</tr>")
     return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
