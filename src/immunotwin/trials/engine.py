@@ -20,7 +20,7 @@ import pandas as pd
 from immunotwin import __version__
 from immunotwin.engine import build_events, simulate
 from immunotwin.engine.executors import Executor
-from immunotwin.engine.streams import BlockRandom
+from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
 from immunotwin.model import compile_model
 from immunotwin.outcomes import (
     CtcaeV5,
@@ -234,6 +234,7 @@ class ChunkTask:
     chunk_index: int
     start: int
     patients: pd.DataFrame
+    rng_block_patients: int = RNG_BLOCK_PATIENTS
 
 
 def arm_patients(spec: TrialSpec, arm_index: int, tumour=None) -> pd.DataFrame:
@@ -269,10 +270,11 @@ def run_chunk(
     tumour = load_tumor_catalog().get(spec.tumor_type)
     follow_up = spec.follow_up_days
     visits, grid = _grid(spec)
-    model_rng = BlockRandom([spec.seed, 0x30DE1], start, n)
+    block = task.rng_block_patients
+    model_rng = BlockRandom([spec.seed, 0x30DE1], start, n, block)
     params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
     params = apply_calibration(model, params, calibration)
-    pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n)
+    pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
     plan = plan_arm(model, arm, patients, follow_up, pk_rng)
     for name, values in plan.parameter_values.items():
         params[:, model.parameter_index(name)] = values
@@ -293,7 +295,7 @@ def run_chunk(
             patients,
             visits,
             grid,
-            BlockRandom(endpoint_key, start, n),
+            BlockRandom(endpoint_key, start, n, block),
             tumour.response_criteria,
             calibration,
         )
@@ -342,13 +344,15 @@ def run_trial(
     executor: Executor | None = None,
     progress: ProgressCallback | None = None,
     calibration: ParameterSet | None = None,
+    rng_block_patients: int = RNG_BLOCK_PATIENTS,
 ) -> TrialResult:
     """Simulate every arm of ``spec`` and compute per-patient endpoints, in memory.
 
     ``calibration``: the population-level parameter set; ``None`` uses the shipped one
     (``immunotwin/data/calibration/parameter_set.json``), ``ParameterSet.identity()`` the
-    uncalibrated model. Each arm runs as one chunk; :func:`immunotwin.trials.stream.run_streamed`
-    gives the same rows for large trials with bounded memory.
+    uncalibrated model. ``rng_block_patients`` sets the random streams (keep the default: it
+    is part of the reproducibility contract). Each arm runs as one chunk;
+    :func:`immunotwin.trials.stream.run_streamed` gives the same rows in bounded memory.
     """
     calibration = resolve_calibration(calibration)
     tumour = load_tumor_catalog().get(spec.tumor_type)
@@ -362,7 +366,7 @@ def run_trial(
             if progress is not None:
                 progress(arm_name, done, total)
 
-        task = ChunkTask(spec, calibration, arm_index, 0, 0, patients)
+        task = ChunkTask(spec, calibration, arm_index, 0, 0, patients, rng_block_patients)
         arms.append(run_chunk(task, executor=executor, progress=report))
     return TrialResult(
         spec=spec,

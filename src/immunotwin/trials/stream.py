@@ -116,9 +116,11 @@ def run_chunk_rows(task: ChunkTask) -> ChunkRows:
     )
 
 
-def chunk_bounds(n_patients: int, chunk_patients: int) -> list[tuple[int, int]]:
+def chunk_bounds(
+    n_patients: int, chunk_patients: int, block: int = RNG_BLOCK_PATIENTS
+) -> list[tuple[int, int]]:
     """(start, stop) of each chunk; chunk sizes are rounded up to whole random blocks."""
-    size = max(1, -(-int(chunk_patients) // RNG_BLOCK_PATIENTS)) * RNG_BLOCK_PATIENTS
+    size = max(1, -(-int(chunk_patients) // block)) * block
     return [(a, min(a + size, n_patients)) for a in range(0, n_patients, size)]
 
 
@@ -138,12 +140,13 @@ def _write_part(path: Path, frame: pd.DataFrame, notes: list[str] | None = None)
     tmp.replace(path)
 
 
-def _manifest(spec: TrialSpec, chunk_patients: int, calibration: ParameterSet) -> dict:
+def _manifest(spec: TrialSpec, chunk_patients: int, calibration: ParameterSet, block: int) -> dict:
     model, _ = _model_and_kernel()
     return {
         "immunotwin_version": __version__,
         "spec": spec.model_dump(mode="json"),
-        "chunk_patients": chunk_bounds(spec.patients_per_arm, chunk_patients)[0][1],
+        "chunk_patients": chunk_bounds(spec.patients_per_arm, chunk_patients, block)[0][1],
+        "rng_block_patients": block,
         "calibration": calibration.version,
         "model_hash": model.content_hash(),
     }
@@ -308,21 +311,23 @@ def run_streamed(
     calibration: ParameterSet | None = None,
     keep_parts: bool = False,
     stop_after_chunks: int | None = None,
+    rng_block_patients: int = RNG_BLOCK_PATIENTS,
 ) -> dict[str, Any]:
     """Run ``spec`` chunk by chunk and write the same outputs as ``run_spec``; returns summary.
 
     ``executor`` runs the chunks (serial by default; a process pool or Dask cluster gives the
     same rows). ``resume`` continues an interrupted run in ``out_dir``. ``stop_after_chunks``
-    raises :class:`ChunkLimitReached` after that many chunks are written (to test resuming).
+    raises :class:`ChunkLimitReached` after that many chunks are written (to test resuming);
+    ``rng_block_patients`` sets the random streams (keep the default outside tests).
     """
     calibration = resolve_calibration(calibration)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "parts"
-    _prepare_parts(parts, _manifest(spec, chunk_patients, calibration), resume)
+    _prepare_parts(parts, _manifest(spec, chunk_patients, calibration, rng_block_patients), resume)
     tumour = load_tumor_catalog().get(spec.tumor_type)
     n = spec.patients_per_arm
-    bounds = chunk_bounds(n, chunk_patients)
+    bounds = chunk_bounds(n, chunk_patients, rng_block_patients)
     cohorts: dict[int, pd.DataFrame] = {}
 
     def cohort(arm_index: int) -> pd.DataFrame:
@@ -348,7 +353,7 @@ def run_streamed(
             for k, (start, stop) in enumerate(bounds):
                 if (a, k) not in done_chunks:
                     rows = cohort(a).iloc[start:stop]
-                    yield ChunkTask(spec, calibration, a, k, start, rows)
+                    yield ChunkTask(spec, calibration, a, k, start, rows, rng_block_patients)
 
     done = {
         a: sum(bounds[k][1] - bounds[k][0] for (b, k) in done_chunks if b == a)
