@@ -105,6 +105,7 @@ def test_resume_refuses_a_different_spec(spec, tmp_path):
         )
 
 
+@pytest.mark.slow  # the Dask test covers worker processes in the fast set
 def test_process_pool_gives_the_same_rows(spec, reference, tmp_path):
     from immunotwin.engine import ProcessExecutor
 
@@ -112,3 +113,17 @@ def test_process_pool_gives_the_same_rows(spec, reference, tmp_path):
         spec, tmp_path, chunk_patients=10, rng_block_patients=BLOCK, executor=ProcessExecutor(2)
     )
     _same_outputs(reference[0], tmp_path)
+
+
+def test_cli_streams_and_resumes(tmp_path):
+    from typer.testing import CliRunner
+
+    from immunotwin.cli import app
+    from immunotwin.demo import DEMO_SPEC
+
+    args = ["trial", "run", str(DEMO_SPEC), "--patients", "8", "--out", str(tmp_path)]
+    first = CliRunner().invoke(app, [*args, "--chunk-patients", "4"])
+    assert first.exit_code == 0, first.output
+    again = CliRunner().invoke(app, [*args, "--chunk-patients", "4", "--resume"])
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "summary.json").read_text())["arms"][0]["n"] == 8
