@@ -140,11 +140,12 @@ def main() -> None:
     if args.dask:
         from immunotwin.engine import DaskExecutor
 
-        chunk = max(1, args.dask // 8)
+        chunk = 1000  # chunks start on the 1,000-patient random blocks
         walls, outs = {}, {}
         for workers in (1, 2):
             with DaskExecutor(local_workers=workers) as ex:
-                run(workers * 20, 20, ex)  # warm every worker (model build + kernel load)
+                # warm every worker (model build + kernel load)
+                list(ex.map(simulate_chunk, [(0, 20, 1)] * workers))
                 walls[workers], outs[workers] = run(args.dask, chunk, ex)
             print(
                 f"dask {workers} worker(s): N={args.dask:,} in {walls[workers]:.1f} s "

@@ -303,6 +303,7 @@ def run_chunk(
     first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, progress)
     first_endpoints = endpoints_of(first)
     stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
+    del first, first_endpoints  # one pass's trajectories in memory at a time
     result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, progress)
     endpoints = endpoints_of(result)
     grades = _toxicity(compiled, result, params)
