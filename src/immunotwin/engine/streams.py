@@ -2,7 +2,9 @@
 
 A trial draws its random numbers (parameter variability, PK variability, measurement noise,
 new lesions, death times) from one stream per *fixed block* of ``RNG_BLOCK_PATIENTS`` patients:
-block ``b`` of a stream named by ``key`` uses ``SeedSequence([*key, b])``. Patient ``i`` therefore
+block ``b >= 1`` of a stream named by ``key`` uses ``SeedSequence([*key, b])`` and block 0 uses
+``SeedSequence(key)`` (the stream the whole arm used before, so arms of up to one block give the
+same numbers as earlier versions, e.g. the calibration's fit report). Patient ``i`` therefore
 always gets the same numbers, whether the arm is simulated in one piece, in chunks of 5,000 on a
 laptop or on 100 Dask workers, as long as every chunk starts on a block boundary.
 
@@ -47,7 +49,11 @@ class BlockRandom:
         first = start // block
         for k, a in enumerate(range(0, self.n, block)):
             b = min(a + block, self.n)
-            seq = np.random.SeedSequence([*(int(v) for v in key), first + k])
+            index = first + k
+            # block 0 keeps the stream a whole-arm generator had (SeedSequence(key)), so trials
+            # of up to one block reproduce the numbers of earlier versions
+            entropy = [int(v) for v in key] + ([index] if index else [])
+            seq = np.random.SeedSequence(entropy)
             self._bounds.append((a, b))
             self._generators.append(np.random.default_rng(seq))
 
