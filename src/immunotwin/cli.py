@@ -141,22 +141,59 @@ def _arm_table_text(summary: dict) -> None:
     out.print(table)
 
 
-def _run_spec_with_progress(spec, out_dir: Path, workers: int) -> dict:
+def _run_spec_with_progress(
+    spec,
+    out_dir: Path,
+    workers: int,
+    *,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    chunk_patients: int | None = None,
+    resume: bool = False,
+) -> dict:
     from rich.progress import Progress
 
-    from immunotwin.engine.executors import ProcessExecutor
+    from immunotwin.engine.executors import make_executor
     from immunotwin.trials.run import run_spec
+    from immunotwin.trials.stream import (
+        DEFAULT_CHUNK_PATIENTS,
+        STREAM_ABOVE_PATIENTS,
+        run_streamed,
+    )
 
-    executor = ProcessExecutor(workers) if workers > 1 else None
-    with Progress(console=console, transient=True) as bar:
-        tasks: dict[str, int] = {}
+    streamed = bool(
+        resume
+        or chunk_patients
+        or scheduler
+        or dask_local
+        or spec.patients_per_arm > STREAM_ABOVE_PATIENTS
+    )
+    executor = make_executor(workers, scheduler, dask_local)
+    try:
+        with Progress(console=console, transient=True) as bar:
+            tasks: dict[str, int] = {}
 
-        def progress(arm: str, done: int, total: int) -> None:
-            if arm not in tasks:
-                tasks[arm] = bar.add_task(f"arm {arm}", total=total)
-            bar.update(tasks[arm], completed=done)
+            def progress(arm: str, done: int, total: int) -> None:
+                if arm not in tasks:
+                    tasks[arm] = bar.add_task(f"arm {arm}", total=total)
+                bar.update(tasks[arm], completed=done)
 
-        summary = run_spec(spec, out_dir, executor=executor, progress=progress)
+            if streamed:
+                summary = run_streamed(
+                    spec,
+                    out_dir,
+                    executor=executor,
+                    chunk_patients=chunk_patients or DEFAULT_CHUNK_PATIENTS,
+                    resume=resume,
+                    progress=progress,
+                )
+            else:
+                summary = run_spec(
+                    spec, out_dir, executor=executor if workers > 1 else None, progress=progress
+                )
+    finally:
+        if hasattr(executor, "close"):
+            executor.close()
     _arm_table_text(summary)
     out.print(
         f"wrote {out_dir}/summary.json, patients.parquet, doses.parquet, adtte.parquet, "
@@ -173,10 +210,31 @@ def trial_run(
     patients: Annotated[int | None, typer.Option(help="override patients_per_arm")] = None,
     seed: Annotated[int | None, typer.Option(help="override the spec's seed")] = None,
     workers: Annotated[int, typer.Option(help="worker processes (results do not change)")] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (streamed run)"),
+    ] = None,
+    dask_local: Annotated[
+        int | None,
+        typer.Option("--dask-local", help="start a local Dask cluster of N worker processes"),
+    ] = None,
+    chunk_patients: Annotated[
+        int | None,
+        typer.Option(help="stream in chunks of this many patients per arm (default 5000)"),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="continue an interrupted streamed run in --out")
+    ] = False,
 ) -> None:
     """Run a virtual trial and write summary.json, patients.parquet and report.html.
 
+    Trials above 20,000 patients per arm (or with --chunk-patients, --resume, --scheduler,
+    --dask-local) are streamed in chunks with bounded memory; results are identical.
+
     Example: immunotwin trial run examples/keynote024_like.yaml --out runs/kn024
+
+    Example: immunotwin trial run examples/keynote024_like.yaml --patients 100000
+    --dask-local 2 --out runs/big   (then add --resume if it was interrupted)
     """
     from immunotwin.trials.load import load_trial_spec
 
@@ -184,7 +242,15 @@ def trial_run(
     updates = {k: v for k, v in (("patients_per_arm", patients), ("seed", seed)) if v is not None}
     if updates:
         spec = spec.model_copy(update=updates)
-    _run_spec_with_progress(spec, out_dir, workers)
+    _run_spec_with_progress(
+        spec,
+        out_dir,
+        workers,
+        scheduler=scheduler,
+        dask_local=dask_local,
+        chunk_patients=chunk_patients,
+        resume=resume,
+    )
 
 
 @trial_app.command("validate-spec")

@@ -1,10 +1,17 @@
 """Batched stiff integration of virtual patients with dose events."""
 
 from immunotwin.engine.events import EventKind, Events, build_events
-from immunotwin.engine.executors import ProcessExecutor, SerialExecutor, chunk_seeds
+from immunotwin.engine.executors import (
+    DaskExecutor,
+    ProcessExecutor,
+    SerialExecutor,
+    chunk_seeds,
+    make_executor,
+)
 from immunotwin.engine.simulate import SimulationResult, SolveStatus, simulate
 
 __all__ = [
+    "DaskExecutor",
     "EventKind",
     "Events",
     "ProcessExecutor",
@@ -13,5 +20,6 @@ __all__ = [
     "SolveStatus",
     "build_events",
     "chunk_seeds",
+    "make_executor",
     "simulate",
 ]

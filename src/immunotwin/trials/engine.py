@@ -9,6 +9,7 @@ day, and all random draws are reused, so the endpoints are consistent).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import pandas as pd
 from immunotwin import __version__
 from immunotwin.engine import build_events, simulate
 from immunotwin.engine.executors import Executor
+from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
 from immunotwin.model import compile_model
 from immunotwin.outcomes import (
     CtcaeV5,
@@ -157,14 +159,11 @@ def _endpoints(
     patients,
     visits,
     grid,
-    arm_index,
+    rng,
     tumour_criteria,
     calibration,
 ) -> _Endpoints:
-    """RECIST and survival for one simulated arm (the random draws depend on the seed only)."""
-    rng = np.random.default_rng(
-        np.random.SeedSequence([spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0])
-    )
+    """RECIST and survival for simulated patients (``rng``: their per-block streams)."""
     quantities = compiled.quantities(result.states, params)
     burden = quantities["tumor_cells_total"]
     ratio = burden / burden[:, :1]
@@ -212,82 +211,83 @@ def _toxicity(compiled, result, params):
     return grades
 
 
-def run_trial(
-    spec: TrialSpec,
-    *,
-    executor: Executor | None = None,
-    progress: ProgressCallback | None = None,
-    calibration: ParameterSet | None = None,
-) -> TrialResult:
-    """Simulate every arm of ``spec`` and compute per-patient endpoints.
-
-    ``calibration``: the population-level parameter set; ``None`` uses the shipped one
-    (``immunotwin/data/calibration/parameter_set.json``), ``ParameterSet.identity()`` the
-    uncalibrated model.
-    """
-    if calibration is None:
-        from immunotwin.population.calibration_io import shipped_parameter_set
-
-        calibration = shipped_parameter_set()
-    from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+@functools.lru_cache(maxsize=2)
+def _model_and_kernel():
+    """The immunotwin model and its compiled kernel, built once per process (workers too)."""
     from immunotwin.model.immune.build import immunotwin_model
 
-    tumour = load_tumor_catalog().get(spec.tumor_type)
     model = immunotwin_model()
-    compiled = compile_model(model)
+    return model, compile_model(model)
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Patients ``start .. start + len(patients)`` of one arm: everything a worker needs.
+
+    Picklable and self-contained (spec, parameter set and the chunk's virtual patients), so a
+    chunk runs the same in this process, a spawned process or a Dask worker.
+    """
+
+    spec: TrialSpec
+    calibration: ParameterSet
+    arm_index: int
+    chunk_index: int
+    start: int
+    patients: pd.DataFrame
+    rng_block_patients: int = RNG_BLOCK_PATIENTS
+
+
+def arm_patients(spec: TrialSpec, arm_index: int, tumour=None) -> pd.DataFrame:
+    """The virtual patients of an arm (the shared cohort when patients are paired).
+
+    Patient ``i`` does not depend on ``patients_per_arm`` (fixed-block sampling), so chunks
+    can be sliced from this table.
+    """
+    tumour = tumour or load_tumor_catalog().get(spec.tumor_type)
+    seed = spec.seed if spec.paired_patients else spec.seed + 7919 * (arm_index + 1)
+    return sample_patients(tumour, spec.patients_per_arm, seed=seed, filters=spec.population)
+
+
+def run_chunk(
+    task: ChunkTask,
+    *,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ArmOutcome:
+    """Simulate one chunk of one arm and compute its per-patient endpoints.
+
+    Random numbers come from per-block streams (:mod:`immunotwin.engine.streams`) keyed by
+    the seed, the arm and the patient's block, so a chunk's rows are identical to the same
+    rows of a run in any other chunking. ``executor`` parallelises the engine inside the chunk.
+    """
+    from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+
+    spec, calibration, arm_index = task.spec, task.calibration, task.arm_index
+    arm = spec.arms[arm_index]
+    patients, start = task.patients, task.start
+    n = len(patients)
+    model, compiled = _model_and_kernel()
+    tumour = load_tumor_catalog().get(spec.tumor_type)
     follow_up = spec.follow_up_days
     visits, grid = _grid(spec)
-    arms: list[ArmOutcome] = []
-    base_patients = sample_patients(
-        tumour, spec.patients_per_arm, seed=spec.seed, filters=spec.population
+    block = task.rng_block_patients
+    model_rng = BlockRandom([spec.seed, 0x30DE1], start, n, block)
+    params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
+    params = apply_calibration(model, params, calibration)
+    pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
+    plan = plan_arm(model, arm, patients, follow_up, pk_rng)
+    for name, values in plan.parameter_values.items():
+        params[:, model.parameter_index(name)] = values
+    cells0 = _tumour_cells_from_sld(
+        patients["baseline_sld_mm"].to_numpy(),
+        params[:, model.parameter_index("cancer_cell_volume")],
+        params[:, model.parameter_index("tumor_cell_volume_fraction")],
     )
-    for arm_index, arm in enumerate(spec.arms):
-        patients = (
-            base_patients
-            if spec.paired_patients
-            else sample_patients(
-                tumour,
-                spec.patients_per_arm,
-                seed=spec.seed + 7919 * (arm_index + 1),
-                filters=spec.population,
-            )
-        )
-        model_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x30DE1]))
-        params = apply_biomarkers(
-            model, sample_parameters(model, model_rng, len(patients)), patients, tumour
-        )
-        params = apply_calibration(model, params, calibration)
-        pk_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x9C, arm_index]))
-        plan = plan_arm(model, arm, patients, follow_up, pk_rng)
-        for name, values in plan.parameter_values.items():
-            params[:, model.parameter_index(name)] = values
-        cells0 = _tumour_cells_from_sld(
-            patients["baseline_sld_mm"].to_numpy(),
-            params[0, model.parameter_index("cancer_cell_volume")],
-            params[0, model.parameter_index("tumor_cell_volume_fraction")],
-        )
-        y0 = baseline_state(compiled, params, cells0)
+    y0 = baseline_state(compiled, params, cells0)
+    endpoint_key = [spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0]
 
-        def report(done, total, arm_name=arm.name):
-            if progress is not None:
-                progress(arm_name, done, total)
-
-        first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, report)
-        first_endpoints = _endpoints(
-            spec,
-            compiled,
-            first,
-            params,
-            patients,
-            visits,
-            grid,
-            arm_index,
-            tumour.response_criteria,
-            calibration,
-        )
-        stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
-        result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, report)
-        endpoints = _endpoints(
+    def endpoints_of(result):
+        return _endpoints(
             spec,
             compiled,
             result,
@@ -295,28 +295,86 @@ def run_trial(
             patients,
             visits,
             grid,
-            arm_index,
+            BlockRandom(endpoint_key, start, n, block),
             tumour.response_criteria,
             calibration,
         )
-        grades = _toxicity(compiled, result, params)
-        arms.append(
-            _arm_tables(
-                arm_index, arm.name, patients, plan, result, visits, endpoints, follow_up, grades
-            )
-        )
+
+    first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, progress)
+    first_endpoints = endpoints_of(first)
+    stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
+    del first, first_endpoints  # one pass's trajectories in memory at a time
+    result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, progress)
+    endpoints = endpoints_of(result)
+    grades = _toxicity(compiled, result, params)
+    return _arm_tables(
+        arm_index,
+        arm.name,
+        patients,
+        plan,
+        result,
+        visits,
+        endpoints,
+        follow_up,
+        grades,
+        spec.patients_per_arm,
+    )
+
+
+def trial_provenance(calibration: ParameterSet) -> dict:
+    return {
+        "immunotwin_version": __version__,
+        "solver": "Rodas4, Rosenbrock 4(3) (Hairer & Wanner 1996)",
+        "rtol": SOLVER_RTOL,
+        "atol": "per state (model abs_tol)",
+        "calibration": calibration.version,
+    }
+
+
+def resolve_calibration(calibration: ParameterSet | None) -> ParameterSet:
+    if calibration is None:
+        from immunotwin.population.calibration_io import shipped_parameter_set
+
+        return shipped_parameter_set()
+    return calibration
+
+
+def run_trial(
+    spec: TrialSpec,
+    *,
+    executor: Executor | None = None,
+    progress: ProgressCallback | None = None,
+    calibration: ParameterSet | None = None,
+    rng_block_patients: int = RNG_BLOCK_PATIENTS,
+) -> TrialResult:
+    """Simulate every arm of ``spec`` and compute per-patient endpoints, in memory.
+
+    ``calibration``: the population-level parameter set; ``None`` uses the shipped one
+    (``immunotwin/data/calibration/parameter_set.json``), ``ParameterSet.identity()`` the
+    uncalibrated model. ``rng_block_patients`` sets the random streams (keep the default: it
+    is part of the reproducibility contract). Each arm runs as one chunk;
+    :func:`immunotwin.trials.stream.run_streamed` gives the same rows in bounded memory.
+    """
+    calibration = resolve_calibration(calibration)
+    tumour = load_tumor_catalog().get(spec.tumor_type)
+    model, _ = _model_and_kernel()
+    base_patients = arm_patients(spec, 0, tumour)
+    arms: list[ArmOutcome] = []
+    for arm_index, arm in enumerate(spec.arms):
+        patients = base_patients if spec.paired_patients else arm_patients(spec, arm_index, tumour)
+
+        def report(done, total, arm_name=arm.name):
+            if progress is not None:
+                progress(arm_name, done, total)
+
+        task = ChunkTask(spec, calibration, arm_index, 0, 0, patients, rng_block_patients)
+        arms.append(run_chunk(task, executor=executor, progress=report))
     return TrialResult(
         spec=spec,
         arms=arms,
         model_name=model.name,
         model_hash=model.content_hash(),
-        provenance={
-            "immunotwin_version": __version__,
-            "solver": "Rodas4, Rosenbrock 4(3) (Hairer & Wanner 1996)",
-            "rtol": SOLVER_RTOL,
-            "atol": "per state (model abs_tol)",
-            "calibration": calibration.version,
-        },
+        provenance=trial_provenance(calibration),
     )
 
 
@@ -326,7 +384,16 @@ def _labels(codes: np.ndarray) -> np.ndarray:
 
 
 def _arm_tables(
-    arm_index, name, patients, plan, result, visits, endpoints: _Endpoints, follow_up, grades
+    arm_index,
+    name,
+    patients,
+    plan,
+    result,
+    visits,
+    endpoints: _Endpoints,
+    follow_up,
+    grades,
+    patients_per_arm,
 ) -> ArmOutcome:
     n = len(patients)
     measured, lesion_day, death = endpoints.measured, endpoints.lesion_day, endpoints.death_day
@@ -387,7 +454,7 @@ def _arm_tables(
     doses = doses[doses["day"].to_numpy() <= stop.loc[doses["patient_id"]].to_numpy()]
     doses.insert(1, "arm", name)
     # one row per patient and arm: paired patients keep their virtual_patient_id across arms
-    offset = arm_index * n
+    offset = arm_index * patients_per_arm
     table.insert(1, "virtual_patient_id", table["patient_id"].to_numpy())
     table["patient_id"] = table["patient_id"].to_numpy() + offset
     table.insert(2, "usubjid", [f"A{arm_index + 1}-{v:06d}" for v in table["virtual_patient_id"]])

@@ -106,64 +106,79 @@ def arm_summaries(result: TrialResult) -> list[dict[str, Any]]:
     return rows
 
 
+ADTTE_PARAMS = {
+    "OS": "Overall survival",
+    "PFS": "Progression-free survival",
+    "DOR": "Duration of response",
+}
+
+
+def adtte_rows(patients: pd.DataFrame, arm_name: str, code: str) -> pd.DataFrame:
+    """ADTTE rows of one PARAMCD for some patients of one arm."""
+    prefix = code.lower()
+    rows = (
+        patients
+        if code != "DOR"
+        else patients[patients["best_overall_response"].isin(["CR", "PR"])]
+    )
+    return pd.DataFrame(
+        {
+            "USUBJID": rows["usubjid"],
+            "ARM": arm_name,
+            "PARAMCD": code,
+            "PARAM": ADTTE_PARAMS[code],
+            "AVAL": rows[f"{prefix}_months"].astype(float),
+            "AVALU": "MONTHS",
+            "CNSR": 1 - rows[f"{prefix}_event"].astype(int),
+        }
+    )
+
+
 def adtte(result: TrialResult) -> pd.DataFrame:
     """ADaM ADTTE: one row per patient and PARAMCD (OS, PFS, DOR); AVAL in months, CNSR 1 =
     censored."""
-    frames = []
-    for arm in result.arms:
-        p = arm.patients
-        for code, prefix in (("OS", "os"), ("PFS", "pfs"), ("DOR", "dor")):
-            rows = p if code != "DOR" else p[p["best_overall_response"].isin(["CR", "PR"])]
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "USUBJID": rows["usubjid"],
-                        "ARM": arm.name,
-                        "PARAMCD": code,
-                        "PARAM": {
-                            "OS": "Overall survival",
-                            "PFS": "Progression-free survival",
-                            "DOR": "Duration of response",
-                        }[code],
-                        "AVAL": rows[f"{prefix}_months"].astype(float),
-                        "AVALU": "MONTHS",
-                        "CNSR": 1 - rows[f"{prefix}_event"].astype(int),
-                    }
-                )
-            )
+    frames = [
+        adtte_rows(arm.patients, arm.name, code) for arm in result.arms for code in ADTTE_PARAMS
+    ]
     return pd.concat(frames, ignore_index=True)
+
+
+def adrs_ovr_rows(patients: pd.DataFrame, visits: pd.DataFrame, arm_name: str) -> pd.DataFrame:
+    """ADRS visit-level overall response rows (PARAMCD OVR) of some patients of one arm."""
+    ids = patients.set_index("patient_id")["usubjid"]
+    v = visits[visits["ovr"] != "NOT_ASSESSED"]
+    return pd.DataFrame(
+        {
+            "USUBJID": ids.loc[v["patient_id"]].to_numpy(),
+            "ARM": arm_name,
+            "PARAMCD": "OVR",
+            "ADY": v["day"].to_numpy(),
+            "AVALC": v["ovr"].to_numpy(),
+            "SLD_MM": v["sld_mm"].to_numpy(),
+        }
+    )
+
+
+def adrs_bor_rows(patients: pd.DataFrame, arm_name: str) -> pd.DataFrame:
+    """ADRS best overall response rows (PARAMCD BOR) of some patients of one arm."""
+    return pd.DataFrame(
+        {
+            "USUBJID": patients["usubjid"],
+            "ARM": arm_name,
+            "PARAMCD": "BOR",
+            "ADY": np.nan,
+            "AVALC": patients["best_overall_response"],
+            "SLD_MM": np.nan,
+        }
+    )
 
 
 def adrs(result: TrialResult) -> pd.DataFrame:
     """ADaM ADRS: visit-level overall response (PARAMCD OVR) and best overall response (BOR)."""
     frames = []
     for arm in result.arms:
-        ids = arm.patients.set_index("patient_id")["usubjid"]
-        v = arm.visits[arm.visits["ovr"] != "NOT_ASSESSED"]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "USUBJID": ids.loc[v["patient_id"]].to_numpy(),
-                    "ARM": arm.name,
-                    "PARAMCD": "OVR",
-                    "ADY": v["day"].to_numpy(),
-                    "AVALC": v["ovr"].to_numpy(),
-                    "SLD_MM": v["sld_mm"].to_numpy(),
-                }
-            )
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "USUBJID": arm.patients["usubjid"],
-                    "ARM": arm.name,
-                    "PARAMCD": "BOR",
-                    "ADY": np.nan,
-                    "AVALC": arm.patients["best_overall_response"],
-                    "SLD_MM": np.nan,
-                }
-            )
-        )
+        frames.append(adrs_ovr_rows(arm.patients, arm.visits, arm.name))
+        frames.append(adrs_bor_rows(arm.patients, arm.name))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -192,20 +207,23 @@ def build_summary(result: TrialResult) -> dict[str, Any]:
     }
 
 
-def write_outputs(result: TrialResult, out_dir: str | Path) -> dict[str, Any]:
-    """Write all trial outputs to ``out_dir``; returns the summary."""
+def write_report(
+    result: TrialResult,
+    out_dir: str | Path,
+    summary: dict[str, Any],
+    figure_patients: pd.DataFrame | None = None,
+    figure_visits: pd.DataFrame | None = None,
+) -> None:
+    """report.html: KM curves, at-risk and toxicity from every patient of ``result``;
+    waterfall/swimmer/spider figures from ``figure_patients``/``figure_visits`` (default all)."""
     from immunotwin.reports.trial_report import render_trial_report
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    summary = build_summary(result)
     patients = pd.concat([a.patients for a in result.arms], ignore_index=True)
-    visits = pd.concat([a.visits for a in result.arms], ignore_index=True)
-    doses = pd.concat([a.doses for a in result.arms], ignore_index=True)
-    _atomic_parquet(out / "patients.parquet", patients)
-    _atomic_parquet(out / "doses.parquet", doses)
-    _atomic_parquet(out / "adtte.parquet", adtte(result))
-    _atomic_parquet(out / "adrs.parquet", adrs(result))
+    if figure_patients is None:
+        figure_patients = patients
+    if figure_visits is None:
+        figure_visits = pd.concat([a.visits for a in result.arms], ignore_index=True)
     km, at_risk = {}, {}
     months = [m for m in AT_RISK_MONTHS if m < result.spec.follow_up_months]
     for ep in ("pfs", "os"):
@@ -227,7 +245,23 @@ def write_outputs(result: TrialResult, out_dir: str | Path) -> dict[str, Any]:
         extra = "<h2>Cost</h2>" + patients.groupby("arm", sort=False)["cost_usd"].describe()[
             ["mean", "25%", "50%", "75%"]
         ].to_html(float_format="{:,.0f}".format)
-    html = render_trial_report(summary, patients, visits, km, at_risk, toxicity, extra)
+    html = render_trial_report(
+        summary, figure_patients, figure_visits, km, at_risk, toxicity, extra
+    )
     _atomic_bytes(out / "report.html", html.encode())
+
+
+def write_outputs(result: TrialResult, out_dir: str | Path) -> dict[str, Any]:
+    """Write all trial outputs to ``out_dir``; returns the summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = build_summary(result)
+    patients = pd.concat([a.patients for a in result.arms], ignore_index=True)
+    doses = pd.concat([a.doses for a in result.arms], ignore_index=True)
+    _atomic_parquet(out / "patients.parquet", patients)
+    _atomic_parquet(out / "doses.parquet", doses)
+    _atomic_parquet(out / "adtte.parquet", adtte(result))
+    _atomic_parquet(out / "adrs.parquet", adrs(result))
+    write_report(result, out, summary)
     _atomic_bytes(out / "summary.json", json.dumps(summary, indent=2).encode())
     return summary

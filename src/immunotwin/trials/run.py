@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from immunotwin.engine.executors import Executor
+from immunotwin.engine.streams import RNG_BLOCK_PATIENTS
 from immunotwin.trials.engine import ProgressCallback, TrialResult, run_trial
 from immunotwin.trials.outputs import write_outputs
 from immunotwin.trials.spec import TrialSpec
@@ -43,9 +44,16 @@ def run_spec(
     *,
     executor: Executor | None = None,
     progress: ProgressCallback | None = None,
+    rng_block_patients: int = RNG_BLOCK_PATIENTS,
 ) -> dict[str, Any]:
-    """Simulate ``spec``, attach costs, write all outputs to ``out_dir``; returns summary."""
-    result = run_trial(spec, executor=executor, progress=progress)
+    """Simulate ``spec``, attach costs, write all outputs to ``out_dir``; returns summary.
+
+    Everything is held in memory; :func:`immunotwin.trials.stream.run_streamed` writes the same
+    files for trials of any size.
+    """
+    result = run_trial(
+        spec, executor=executor, progress=progress, rng_block_patients=rng_block_patients
+    )
     notes = attach_costs(result)
     result.provenance["economics_warnings"] = notes
     return write_outputs(result, out_dir)
