@@ -107,17 +107,7 @@ def _tumour_cells_from_sld(
 
 def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress):
     """Simulate an arm; with ``stop_day`` (per patient), doses after it are removed."""
-    items = [
-        (
-            day,
-            kind,
-            idx,
-            idx2,
-            amount if stop_day is None else np.where(day <= stop_day, amount, 0.0),
-        )
-        for day, kind, idx, idx2, amount in plan.events
-    ]
-    events = build_events(params.shape[0], items)
+    events = build_events(params.shape[0], plan.events_until(stop_day, params))
     return simulate(
         compiled,
         y0,
@@ -258,7 +248,7 @@ def run_trial(
         )
         params = apply_calibration(model, params, calibration)
         pk_rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0x9C, arm_index]))
-        plan = plan_arm(model, arm, patients, follow_up, pk_rng)
+        plan = plan_arm(model, arm, patients, follow_up, pk_rng, params)
         for name, values in plan.parameter_values.items():
             params[:, model.parameter_index(name)] = values
         cells0 = _tumour_cells_from_sld(

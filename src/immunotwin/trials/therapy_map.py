@@ -3,8 +3,9 @@
 Checkpoint antibodies fill the model's PK slot for their target (anti-PD-1, anti-PD-L1,
 anti-CTLA-4) with the drug's population PK from the catalogue: typical values, covariate
 effects (weight, albumin, sex ...) and log-normal inter-individual variability. Cytotoxic
-chemotherapy fills one of two K-PD exposure slots (dose-normalised). A drug class the model does
-not simulate yet is refused with a clear error, before anything runs.
+chemotherapy fills one of two K-PD exposure slots (dose-normalised). Radiotherapy fractions
+become linear-quadratic TRANSFER/SCALE_STATE events (:mod:`immunotwin.model.immune.radiotherapy`).
+A drug class the model does not simulate yet is refused with a clear error, before anything runs.
 """
 
 from __future__ import annotations
@@ -59,6 +60,36 @@ class ArmPlan:
     doses: pd.DataFrame  # patient_id, drug, day, amount, amount_unit
     classes: frozenset[str]
     anti_ctla4: bool
+    # SET_PARAMETER events that are schedules, not doses (time-varying clearance): they keep
+    # their value after a patient stops treatment
+    persistent_parameters: frozenset[int] = frozenset()
+
+    def events_until(
+        self, stop_day: np.ndarray | None, params: np.ndarray
+    ) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+        """The events with every administration after each patient's ``stop_day`` neutralised.
+
+        A removed bolus or transfer moves nothing (0), a removed scaling keeps the state (1), a
+        removed parameter switch leaves the parameter at the value it has without treatment
+        (``params``: the arm's per-patient parameters); schedule parameters
+        (``persistent_parameters``) keep their value.
+        """
+        if stop_day is None:
+            return list(self.events)
+        out = []
+        for day, kind, idx, idx2, value in self.events:
+            if kind == EventKind.SET_PARAMETER and idx in self.persistent_parameters:
+                out.append((day, kind, idx, idx2, value))
+                continue
+            neutral = {
+                EventKind.ADD_TO_STATE: 0.0,
+                EventKind.TRANSFER: 0.0,
+                EventKind.SCALE_STATE: 1.0,
+            }.get(kind)
+            if neutral is None:  # SET_PARAMETER: back to the untreated value
+                neutral = params[:, idx]
+            out.append((day, kind, idx, idx2, np.where(day <= stop_day, value, neutral)))
+        return out
 
 
 def set_in_model_units(
@@ -130,6 +161,64 @@ def _normalised_exposure(drug: Drug, item, amount_mg: np.ndarray, arm: Arm) -> n
     raise _refuse(drug, arm, f"is dosed in {item.dose.unit} but its K-PD reference is {ref_unit}")
 
 
+def patient_values(
+    model: Model, params: np.ndarray | None, name: str, n_patients: int
+) -> np.ndarray:
+    """Per-patient values of model parameter ``name`` (model units): from ``params`` (the arm's
+    sampled and calibrated parameters) when given, else the typical value."""
+    index = model.parameter_index(name)
+    if params is not None:
+        return np.asarray(params[:, index], dtype=float)
+    return np.full(n_patients, model.parameters[index].model_value)
+
+
+def lq_surviving_fraction(
+    dose_gy: np.ndarray, alpha_per_gy: np.ndarray, alpha_beta_gy: np.ndarray
+) -> np.ndarray:
+    """Linear-quadratic surviving fraction of one fraction, exp(-alpha d - beta d^2),
+    beta = alpha/(alpha/beta) (brief §2.6-§2.7)."""
+    d = np.asarray(dose_gy, dtype=float)
+    alpha = np.asarray(alpha_per_gy, dtype=float)
+    return np.exp(-alpha * d - alpha / np.asarray(alpha_beta_gy, dtype=float) * d**2)
+
+
+def radiotherapy_events(
+    model: Model, days: np.ndarray, dose_per_fraction_gy: np.ndarray, params: np.ndarray | None
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Engine events of radiotherapy fractions (brief §2.7), per patient.
+
+    At each fraction of d Gy: f_field*(1 - SF) of the presenting and escape clones moves to the
+    doomed pool (TRANSFER); in-field tumour-resident lymphoid cells are scaled by
+    1 - f_field*(1 - SF_L(d)); circulating lymphocytes and systemic effectors by
+    SF_L(f_blood*d), with SF_L(x) = exp(-alpha_L x).
+    """
+    from immunotwin.model.immune.radiotherapy import CIRCULATING, IN_FIELD_LYMPHOID
+
+    n = np.asarray(dose_per_fraction_gy).shape[0]
+
+    def par(name):
+        return patient_values(model, params, name, n)
+
+    d = np.asarray(dose_per_fraction_gy, dtype=float)
+    field = np.clip(par("rt_field_fraction"), 0.0, 1.0)
+    killed = field * (1.0 - lq_surviving_fraction(d, par("rt_alpha"), par("rt_alpha_beta")))
+    alpha_l = par("rt_lymphocyte_alpha")
+    in_field = 1.0 - field * (1.0 - np.exp(-alpha_l * d))
+    blood = np.exp(-alpha_l * par("rt_blood_dose_fraction") * d)
+    doomed = model.state_index("tumor_doomed")
+    events = []
+    for day in np.asarray(days, dtype=float):
+        for clone in ("tumor_presenting", "tumor_escape"):
+            events.append(
+                (float(day), EventKind.TRANSFER, model.state_index(clone), doomed, killed)
+            )
+        for st in IN_FIELD_LYMPHOID:
+            events.append((float(day), EventKind.SCALE_STATE, model.state_index(st), 0, in_field))
+        for st in CIRCULATING:
+            events.append((float(day), EventKind.SCALE_STATE, model.state_index(st), 0, blood))
+    return events
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -141,9 +230,18 @@ def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
 
 
 def plan_arm(
-    model: Model, arm: Arm, patients: pd.DataFrame, horizon_days: float, rng: np.random.Generator
+    model: Model,
+    arm: Arm,
+    patients: pd.DataFrame,
+    horizon_days: float,
+    rng: np.random.Generator,
+    params: np.ndarray | None = None,
 ) -> ArmPlan:
-    """Parameter values, events and dose log for one arm (all patients of the arm)."""
+    """Parameter values, events and dose log for one arm (all patients of the arm).
+
+    ``params``: the arm's per-patient model parameters (sampled, calibrated), read by mechanisms
+    whose events depend on patient parameters (radiosensitivity); ``None`` uses typical values.
+    """
     catalog = load_drug_catalog()
     values: dict[str, np.ndarray] = {}
     events: list[tuple[float, EventKind, int, int, np.ndarray]] = []
@@ -151,6 +249,8 @@ def plan_arm(
     chemo_slots = iter(CHEMO_SLOTS)
     classes = set()
     anti_ctla4 = False
+    persistent: set[int] = set()
+    n = len(patients)
     for item in arm.regimen:
         drug = catalog.get(item.drug)
         classes.add(drug.drug_class)
@@ -189,7 +289,9 @@ def plan_arm(
                 values[name] = kd
             target_state = model.state_index(f"{slot}_central")
             amounts = admin.amount
-            events += _time_varying_clearance(model, drug, slot, values, admin.days)
+            tv = _time_varying_clearance(model, drug, slot, values, admin.days)
+            persistent.update(e[2] for e in tv)
+            events += tv
         elif drug.drug_class == "chemotherapy":
             slot = next(chemo_slots, None)
             if slot is None or drug.pk.model != "kpd":
@@ -203,9 +305,16 @@ def plan_arm(
             values[name] = decay
             target_state = model.state_index(f"{slot}_exposure")
             amounts = _normalised_exposure(drug, item, admin.amount, arm)
+        elif drug.drug_class == "radiotherapy":
+            if admin.amount_unit != "Gy":
+                raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected Gy")
+            events += radiotherapy_events(model, admin.days, admin.amount, params)
+            # radiation-doomed cells release antigen with the radiotherapy weight at death
+            values["immunogenicity_doomed"] = patient_values(model, params, "rt_immunogenicity", n)
+            target_state = None
         else:
             raise _refuse(drug, arm, "is not simulated by the model yet")
-        for day in admin.days:
+        for day in admin.days if target_state is not None else ():
             events.append((float(day), EventKind.ADD_TO_STATE, target_state, 0, amounts))
         dose_rows.append(
             pd.DataFrame(
@@ -219,5 +328,10 @@ def plan_arm(
             )
         )
     return ArmPlan(
-        values, events, pd.concat(dose_rows, ignore_index=True), frozenset(classes), anti_ctla4
+        values,
+        events,
+        pd.concat(dose_rows, ignore_index=True),
+        frozenset(classes),
+        anti_ctla4,
+        frozenset(persistent),
     )

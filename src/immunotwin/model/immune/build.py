@@ -8,6 +8,7 @@ from immunotwin.model.immune.effectors import add_effectors
 from immunotwin.model.immune.host import add_host
 from immunotwin.model.immune.microenvironment import add_microenvironment
 from immunotwin.model.immune.priming import add_priming
+from immunotwin.model.immune.radiotherapy import add_radiotherapy
 from immunotwin.model.immune.toxicity import add_toxicity
 from immunotwin.model.immune.tumor import add_tumor
 from immunotwin.model.spec import Model
@@ -15,7 +16,8 @@ from immunotwin.model.spec import Model
 DESCRIPTION = (
     "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
     "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, chemotherapy "
-    "exposure slots, host lymphocytes and organ toxicity. Time in days."
+    "exposure slots, radiotherapy parameters (fractions are events), host lymphocytes and "
+    "organ toxicity. Time in days."
 )
 
 
@@ -31,6 +33,7 @@ def immunotwin_model() -> Model:
         add_checkpoints,
         add_chemotherapy,
         add_toxicity,
+        add_radiotherapy,
     ):
         model = add(model)
     return model
