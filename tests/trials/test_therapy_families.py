@@ -55,3 +55,13 @@ def test_stopped_fractions_do_nothing(immune_model):
             continue
         neutral = 0.0 if kind == EventKind.TRANSFER else 1.0
         assert value[0] == neutral and value[1] == original[1]
+
+
+def test_cytokine_arms_run():
+    result = run_trial(_small("hd_il2_melanoma_like.yaml", patients=12, months=6.0))
+    il2, il2_ifn = result.arms
+    for arm in (il2, il2_ifn):
+        assert (arm.patients["solver_status"] == 0).all()
+        assert "cytokine" in arm.classes
+    assert (il2.doses["drug"] == "aldesleukin").sum() <= 12 * 28
+    assert "interferon_alfa_2b" in set(il2_ifn.doses["drug"])

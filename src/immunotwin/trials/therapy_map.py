@@ -30,6 +30,7 @@ CHECKPOINT_SLOTS = {
     "LAG-3": "antilag3",
 }
 CHEMO_SLOTS = ("chemo_a", "chemo_b")
+CYTOKINES = ("aldesleukin", "interferon_alfa_2b")
 # catalogue PK field -> (model parameter suffix, catalogue unit)
 PK_FIELDS = {
     "cl_l_per_day": ("cl", "L/day"),
@@ -219,6 +220,65 @@ def radiotherapy_events(
     return events
 
 
+def _days_of(model: Model, params: np.ndarray | None, name: str, n: int) -> np.ndarray:
+    par = model.parameters[model.parameter_index(name)]
+    return patient_values(model, params, name, n) * convert(
+        1.0, par.formula_unit, "day", what=f"parameter '{name}'"
+    )
+
+
+def window_events(
+    days: np.ndarray, window_days: float, settings: dict[int, np.ndarray]
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Piecewise-constant parameter signals (brief §3, QSS of fast drugs): at each
+    administration day the parameters (index -> per-patient value) are set, and reset to 0 when
+    the window ends before the next administration (otherwise the next dose sets them again)."""
+    days = np.sort(np.asarray(days, dtype=float))
+    out = []
+    for k, day in enumerate(days):
+        for index, value in settings.items():
+            out.append((float(day), EventKind.SET_PARAMETER, index, 0, value))
+        gap = days[k + 1] - day if k + 1 < days.size else np.inf
+        if window_days < gap - 1e-9:
+            # a hair before the window's end, so a dose given at that instant sets it again
+            end = float(day + window_days) - 1e-7
+            for index, value in settings.items():
+                out.append((end, EventKind.SET_PARAMETER, index, 0, 0.0 * value))
+    return out
+
+
+def cytokine_events(
+    model: Model, drug: Drug, admin, exposure: np.ndarray, params: np.ndarray | None
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Window events of aldesleukin (``il2_systemic``, nM) or interferon alfa
+    (``ifna_activity``, ``ifna_signal``, ``ifn_growth_inhibition``).
+
+    IL-2: mean plasma concentration over the window, dose/(CL*window), with the dose in nmol
+    from IU (``iu_per_mg``, molecular weight) and the catalogue's one-compartment CL.
+    IFN-alpha: H = x/(x + x50) with ``exposure`` x = dose relative to the catalogue reference
+    dose (20 MIU/m2).
+    """
+    n = exposure.shape[0]
+    index = model.parameter_index
+    if drug.key == "aldesleukin":
+        window = float(np.median(_days_of(model, params, "il2_exposure_window", n)))
+        nmol = exposure / drug.iu_per_mg / drug.molecular_weight_g_per_mol * 1e6
+        conc_nm = nmol / (drug.pk.cl_l_per_day * window)
+        return window_events(admin.days, window, {index("il2_systemic"): conc_nm})
+    window = float(np.median(_days_of(model, params, "ifna_effect_window", n)))
+    h = exposure / (exposure + patient_values(model, params, "ifna_half_exposure", n))
+    return window_events(
+        admin.days,
+        window,
+        {
+            index("ifna_activity"): h,
+            index("ifna_signal"): h * patient_values(model, params, "ifna_mhc_gain", n),
+            index("ifn_growth_inhibition"): h
+            * patient_values(model, params, "ifna_growth_inhibition_max", n),
+        },
+    )
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -311,6 +371,15 @@ def plan_arm(
             events += radiotherapy_events(model, admin.days, admin.amount, params)
             # radiation-doomed cells release antigen with the radiotherapy weight at death
             values["immunogenicity_doomed"] = patient_values(model, params, "rt_immunogenicity", n)
+            target_state = None
+        elif drug.drug_class == "cytokine" and drug.key in CYTOKINES:
+            if drug.key == "aldesleukin":
+                if admin.amount_unit != "IU":
+                    raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected IU/kg")
+                exposure = admin.amount
+            else:
+                exposure = _normalised_exposure(drug, item, admin.amount, arm)
+            events += cytokine_events(model, drug, admin, exposure, params)
             target_state = None
         else:
             raise _refuse(drug, arm, "is not simulated by the model yet")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from immunotwin.model.immune.checkpoints import add_checkpoints
 from immunotwin.model.immune.chemotherapy import add_chemotherapy
+from immunotwin.model.immune.cytokines import add_cytokines
 from immunotwin.model.immune.effectors import add_effectors
 from immunotwin.model.immune.host import add_host
 from immunotwin.model.immune.microenvironment import add_microenvironment
@@ -16,8 +17,8 @@ from immunotwin.model.spec import Model
 DESCRIPTION = (
     "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
     "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, chemotherapy "
-    "exposure slots, radiotherapy parameters (fractions are events), host lymphocytes and "
-    "organ toxicity. Time in days."
+    "exposure slots, radiotherapy (fractions are events), IL-2/IFN-alpha effects, host "
+    "lymphocytes and organ toxicity. Time in days."
 )
 
 
@@ -34,6 +35,7 @@ def immunotwin_model() -> Model:
         add_chemotherapy,
         add_toxicity,
         add_radiotherapy,
+        add_cytokines,
     ):
         model = add(model)
     return model
