@@ -65,3 +65,14 @@ def test_cytokine_arms_run():
         assert "cytokine" in arm.classes
     assert (il2.doses["drug"] == "aldesleukin").sum() <= 12 * 28
     assert "interferon_alfa_2b" in set(il2_ifn.doses["drug"])
+
+
+def test_tumour_targeting_antibody_arms_run():
+    result = run_trial(_small("her2_trastuzumab_like.yaml", patients=12, months=6.0))
+    for arm in result.arms:
+        assert (arm.patients["solver_status"] == 0).all()
+        assert "targeted_antibody" in arm.classes
+    rituximab = run_trial(_small("rituximab_follicular_like.yaml", patients=12, months=6.0))
+    arm = rituximab.arms[0]
+    assert (arm.patients["solver_status"] == 0).all()
+    assert (arm.doses["drug"] == "rituximab").sum() == 12 * 4

@@ -31,6 +31,10 @@ CHECKPOINT_SLOTS = {
 }
 CHEMO_SLOTS = ("chemo_a", "chemo_b")
 CYTOKINES = ("aldesleukin", "interferon_alfa_2b")
+# tumour-cell targets of the antitarget slot; signalling blockade and complement per target
+ANTITARGET_TARGETS = {"CD20", "HER2", "EGFR"}
+SIGNALING_TARGETS = {"HER2", "EGFR"}
+COMPLEMENT_TARGETS = {"CD20"}
 # catalogue PK field -> (model parameter suffix, catalogue unit)
 PK_FIELDS = {
     "cl_l_per_day": ("cl", "L/day"),
@@ -279,6 +283,78 @@ def cytokine_events(
     )
 
 
+def fcgr3a_factor(genotypes: np.ndarray, ff_factor: np.ndarray) -> np.ndarray:
+    """Fc-effector factor f_FcgR per patient from the FCGR3A V158F genotype (brief §2.8):
+    V/V 1, F/F ``ff_factor``, V/F midway; unknown genotypes count as V/F."""
+    g = np.asarray(genotypes).astype(str)
+    ff = np.asarray(ff_factor, dtype=float)
+    return np.where(g == "VV", 1.0, np.where(g == "FF", ff, 0.5 * (1.0 + ff)))
+
+
+def antitarget_values(
+    model: Model, drug: Drug, patients: pd.DataFrame, rng: np.random.Generator, params
+) -> dict[str, np.ndarray]:
+    """Per-patient values of the ``antitarget`` slot for a tumour-targeting mAb (PK with
+    covariates and IIV, Michaelis-Menten, affinity, switches, FCGR3A factor)."""
+    n = len(patients)
+    values: dict[str, np.ndarray] = {}
+    for field, series in pk_parameters(drug, patients, rng).items():
+        suffix, unit = PK_FIELDS[field]
+        name, converted = set_in_model_units(model, f"antitarget_{suffix}", series, unit)
+        values[name] = converted
+    pk = drug.pk
+    vmax = pk.vmax_mg_per_day or 0.0
+    name, v = set_in_model_units(model, "antitarget_vmax", np.full(n, vmax), "mg/day")
+    values[name] = v
+    if pk.km_mg_per_l:
+        name, v = set_in_model_units(model, "antitarget_km", np.full(n, pk.km_mg_per_l), "mg/L")
+        values[name] = v
+    if drug.molecular_weight_g_per_mol:
+        name, v = set_in_model_units(
+            model, "antitarget_mw", np.full(n, drug.molecular_weight_g_per_mol), "g/mol"
+        )
+        values[name] = v
+    if drug.binding is not None:
+        name, v = set_in_model_units(model, "antitarget_kd", np.full(n, drug.binding.kd_nm), "nM")
+        values[name] = v
+    targets = set(drug.targets)
+    values["antitarget_signaling_on"] = np.full(n, float(bool(targets & SIGNALING_TARGETS)))
+    values["antitarget_cdc_on"] = np.full(n, float(bool(targets & COMPLEMENT_TARGETS)))
+    if "fcgr3a" in patients:
+        values["antitarget_fcgr_factor"] = fcgr3a_factor(
+            patients["fcgr3a"].to_numpy(), patient_values(model, params, "fcgr3a_ff_factor", n)
+        )
+    tm = pk.target_mediated_cl
+    values["antitarget_tm_cl"] = set_in_model_units(
+        model, "antitarget_tm_cl", np.full(n, tm.cl_l_per_day if tm else 0.0), "L/day"
+    )[1]
+    return values
+
+
+def target_mediated_events(
+    model: Model, drug: Drug, cl_tm: np.ndarray, days: np.ndarray, first_day: float | None = None
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Rozman 2017 decaying target-mediated clearance CL_TM*exp(-k_des*t), t from the first
+    dose (``first_day``, default the first of ``days``), updated at every later dose
+    (piecewise constant in between)."""
+    tm = drug.pk.target_mediated_cl
+    if tm is None or days.size == 0:
+        return []
+    index = model.parameter_index("antitarget_tm_cl")
+    first = days[0] if first_day is None else first_day
+    return [
+        (
+            float(d),
+            EventKind.SET_PARAMETER,
+            index,
+            0,
+            cl_tm * np.exp(-tm.decay_per_day * (d - first)),
+        )
+        for d in days
+        if d > first
+    ]
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -310,6 +386,7 @@ def plan_arm(
     classes = set()
     anti_ctla4 = False
     persistent: set[int] = set()
+    antitarget_owner: dict = {}
     n = len(patients)
     for item in arm.regimen:
         drug = catalog.get(item.drug)
@@ -372,6 +449,22 @@ def plan_arm(
             # radiation-doomed cells release antigen with the radiotherapy weight at death
             values["immunogenicity_doomed"] = patient_values(model, params, "rt_immunogenicity", n)
             target_state = None
+        elif drug.drug_class == "targeted_antibody" and set(drug.targets) & ANTITARGET_TARGETS:
+            if drug.pk.model != "two_compartment" or admin.amount_unit != "mg":
+                raise _refuse(drug, arm, "needs two-compartment PK dosed in mg")
+            owner = antitarget_owner.setdefault("drug", drug.key)
+            if owner != drug.key:
+                raise _refuse(drug, arm, f"shares the antitarget slot with {owner} in this arm")
+            if "antitarget_cl" not in values:  # loading and maintenance items share one PK
+                values.update(antitarget_values(model, drug, patients, rng, params))
+                antitarget_owner["first_day"] = float(admin.days.min(initial=np.inf))
+            tm = target_mediated_events(
+                model, drug, values["antitarget_tm_cl"], admin.days, antitarget_owner["first_day"]
+            )
+            persistent.update(e[2] for e in tm)
+            events += tm
+            target_state = model.state_index("antitarget_central")
+            amounts = admin.amount
         elif drug.drug_class == "cytokine" and drug.key in CYTOKINES:
             if drug.key == "aldesleukin":
                 if admin.amount_unit != "IU":

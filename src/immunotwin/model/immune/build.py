@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from immunotwin.model.immune.antibodies import add_antibodies
 from immunotwin.model.immune.checkpoints import add_checkpoints
 from immunotwin.model.immune.chemotherapy import add_chemotherapy
 from immunotwin.model.immune.cytokines import add_cytokines
@@ -16,7 +17,8 @@ from immunotwin.model.spec import Model
 
 DESCRIPTION = (
     "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
-    "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, chemotherapy "
+    "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, tumour-targeting "
+    "antibodies (ADCC/ADCP/CDC, signalling), chemotherapy "
     "exposure slots, radiotherapy (fractions are events), IL-2/IFN-alpha effects, host "
     "lymphocytes and organ toxicity. Time in days."
 )
@@ -32,6 +34,7 @@ def immunotwin_model() -> Model:
         add_effectors,
         add_priming,
         add_checkpoints,
+        add_antibodies,
         add_chemotherapy,
         add_toxicity,
         add_radiotherapy,
