@@ -109,17 +109,7 @@ def _tumour_cells_from_sld(
 
 def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress):
     """Simulate an arm; with ``stop_day`` (per patient), doses after it are removed."""
-    items = [
-        (
-            day,
-            kind,
-            idx,
-            idx2,
-            amount if stop_day is None else np.where(day <= stop_day, amount, 0.0),
-        )
-        for day, kind, idx, idx2, amount in plan.events
-    ]
-    events = build_events(params.shape[0], items)
+    events = build_events(params.shape[0], plan.events_until(stop_day, params))
     return simulate(
         compiled,
         y0,
@@ -201,6 +191,9 @@ def _toxicity(compiled, result, params):
         if state in names:
             index = np.nan_to_num(result.state(state), nan=0.0)
             grades[organ] = ctcae.grade(organ, index).max(axis=1)
+    if "endothelial_index" in names:
+        leak = ctcae.grade_capillary_leak(np.nan_to_num(result.state("endothelial_index"), nan=0.0))
+        grades["capillary_leak"] = leak.max(axis=1)
     if "lymphocytes" in names:
         lymph = np.nan_to_num(result.state("lymphocytes"), nan=np.inf)
         grades["lymphopenia"] = np.where(
@@ -275,7 +268,7 @@ def run_chunk(
     params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
     params = apply_calibration(model, params, calibration)
     pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
-    plan = plan_arm(model, arm, patients, follow_up, pk_rng)
+    plan = plan_arm(model, arm, patients, follow_up, pk_rng, params)
     for name, values in plan.parameter_values.items():
         params[:, model.parameter_index(name)] = values
     cells0 = _tumour_cells_from_sld(

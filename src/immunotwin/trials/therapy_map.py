@@ -3,8 +3,9 @@
 Checkpoint antibodies fill the model's PK slot for their target (anti-PD-1, anti-PD-L1,
 anti-CTLA-4) with the drug's population PK from the catalogue: typical values, covariate
 effects (weight, albumin, sex ...) and log-normal inter-individual variability. Cytotoxic
-chemotherapy fills one of two K-PD exposure slots (dose-normalised). A drug class the model does
-not simulate yet is refused with a clear error, before anything runs.
+chemotherapy fills one of two K-PD exposure slots (dose-normalised). Radiotherapy fractions
+become linear-quadratic TRANSFER/SCALE_STATE events (:mod:`immunotwin.model.immune.radiotherapy`).
+A drug class the model does not simulate yet is refused with a clear error, before anything runs.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ CHECKPOINT_SLOTS = {
     "LAG-3": "antilag3",
 }
 CHEMO_SLOTS = ("chemo_a", "chemo_b")
+CYTOKINES = ("aldesleukin", "interferon_alfa_2b")
+# tumour-cell targets of the antitarget slot; signalling blockade and complement per target
+ANTITARGET_TARGETS = {"CD20", "HER2", "EGFR"}
+SIGNALING_TARGETS = {"HER2", "EGFR"}
+COMPLEMENT_TARGETS = {"CD20"}
 # catalogue PK field -> (model parameter suffix, catalogue unit)
 PK_FIELDS = {
     "cl_l_per_day": ("cl", "L/day"),
@@ -59,6 +65,36 @@ class ArmPlan:
     doses: pd.DataFrame  # patient_id, drug, day, amount, amount_unit
     classes: frozenset[str]
     anti_ctla4: bool
+    # SET_PARAMETER events that are schedules, not doses (time-varying clearance): they keep
+    # their value after a patient stops treatment
+    persistent_parameters: frozenset[int] = frozenset()
+
+    def events_until(
+        self, stop_day: np.ndarray | None, params: np.ndarray
+    ) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+        """The events with every administration after each patient's ``stop_day`` neutralised.
+
+        A removed bolus or transfer moves nothing (0), a removed scaling keeps the state (1), a
+        removed parameter switch leaves the parameter at the value it has without treatment
+        (``params``: the arm's per-patient parameters); schedule parameters
+        (``persistent_parameters``) keep their value.
+        """
+        if stop_day is None:
+            return list(self.events)
+        out = []
+        for day, kind, idx, idx2, value in self.events:
+            if kind == EventKind.SET_PARAMETER and idx in self.persistent_parameters:
+                out.append((day, kind, idx, idx2, value))
+                continue
+            neutral = {
+                EventKind.ADD_TO_STATE: 0.0,
+                EventKind.TRANSFER: 0.0,
+                EventKind.SCALE_STATE: 1.0,
+            }.get(kind)
+            if neutral is None:  # SET_PARAMETER: back to the untreated value
+                neutral = params[:, idx]
+            out.append((day, kind, idx, idx2, np.where(day <= stop_day, value, neutral)))
+        return out
 
 
 def set_in_model_units(
@@ -130,6 +166,195 @@ def _normalised_exposure(drug: Drug, item, amount_mg: np.ndarray, arm: Arm) -> n
     raise _refuse(drug, arm, f"is dosed in {item.dose.unit} but its K-PD reference is {ref_unit}")
 
 
+def patient_values(
+    model: Model, params: np.ndarray | None, name: str, n_patients: int
+) -> np.ndarray:
+    """Per-patient values of model parameter ``name`` (model units): from ``params`` (the arm's
+    sampled and calibrated parameters) when given, else the typical value."""
+    index = model.parameter_index(name)
+    if params is not None:
+        return np.asarray(params[:, index], dtype=float)
+    return np.full(n_patients, model.parameters[index].model_value)
+
+
+def lq_surviving_fraction(
+    dose_gy: np.ndarray, alpha_per_gy: np.ndarray, alpha_beta_gy: np.ndarray
+) -> np.ndarray:
+    """Linear-quadratic surviving fraction of one fraction, exp(-alpha d - beta d^2),
+    beta = alpha/(alpha/beta) (brief §2.6-§2.7)."""
+    d = np.asarray(dose_gy, dtype=float)
+    alpha = np.asarray(alpha_per_gy, dtype=float)
+    return np.exp(-alpha * d - alpha / np.asarray(alpha_beta_gy, dtype=float) * d**2)
+
+
+def radiotherapy_events(
+    model: Model, days: np.ndarray, dose_per_fraction_gy: np.ndarray, params: np.ndarray | None
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Engine events of radiotherapy fractions (brief §2.7), per patient.
+
+    At each fraction of d Gy: f_field*(1 - SF) of the presenting and escape clones moves to the
+    doomed pool (TRANSFER); in-field tumour-resident lymphoid cells are scaled by
+    1 - f_field*(1 - SF_L(d)); circulating lymphocytes and systemic effectors by
+    SF_L(f_blood*d), with SF_L(x) = exp(-alpha_L x).
+    """
+    from immunotwin.model.immune.radiotherapy import CIRCULATING, IN_FIELD_LYMPHOID
+
+    n = np.asarray(dose_per_fraction_gy).shape[0]
+
+    def par(name):
+        return patient_values(model, params, name, n)
+
+    d = np.asarray(dose_per_fraction_gy, dtype=float)
+    field = np.clip(par("rt_field_fraction"), 0.0, 1.0)
+    killed = field * (1.0 - lq_surviving_fraction(d, par("rt_alpha"), par("rt_alpha_beta")))
+    alpha_l = par("rt_lymphocyte_alpha")
+    in_field = 1.0 - field * (1.0 - np.exp(-alpha_l * d))
+    blood = np.exp(-alpha_l * par("rt_blood_dose_fraction") * d)
+    doomed = model.state_index("tumor_doomed")
+    events = []
+    for day in np.asarray(days, dtype=float):
+        for clone in ("tumor_presenting", "tumor_escape"):
+            events.append(
+                (float(day), EventKind.TRANSFER, model.state_index(clone), doomed, killed)
+            )
+        for st in IN_FIELD_LYMPHOID:
+            events.append((float(day), EventKind.SCALE_STATE, model.state_index(st), 0, in_field))
+        for st in CIRCULATING:
+            events.append((float(day), EventKind.SCALE_STATE, model.state_index(st), 0, blood))
+    return events
+
+
+def _days_of(model: Model, params: np.ndarray | None, name: str, n: int) -> np.ndarray:
+    par = model.parameters[model.parameter_index(name)]
+    return patient_values(model, params, name, n) * convert(
+        1.0, par.formula_unit, "day", what=f"parameter '{name}'"
+    )
+
+
+def window_events(
+    days: np.ndarray, window_days: float, settings: dict[int, np.ndarray]
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Piecewise-constant parameter signals (brief §3, QSS of fast drugs): at each
+    administration day the parameters (index -> per-patient value) are set, and reset to 0 when
+    the window ends before the next administration (otherwise the next dose sets them again)."""
+    days = np.sort(np.asarray(days, dtype=float))
+    out = []
+    for k, day in enumerate(days):
+        for index, value in settings.items():
+            out.append((float(day), EventKind.SET_PARAMETER, index, 0, value))
+        gap = days[k + 1] - day if k + 1 < days.size else np.inf
+        if window_days < gap - 1e-9:
+            # a hair before the window's end, so a dose given at that instant sets it again
+            end = float(day + window_days) - 1e-7
+            for index, value in settings.items():
+                out.append((end, EventKind.SET_PARAMETER, index, 0, 0.0 * value))
+    return out
+
+
+def cytokine_events(
+    model: Model, drug: Drug, admin, exposure: np.ndarray, params: np.ndarray | None
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Window events of aldesleukin (``il2_systemic``, nM) or interferon alfa
+    (``ifna_activity``, ``ifna_signal``, ``ifn_growth_inhibition``).
+
+    IL-2: mean plasma concentration over the window, dose/(CL*window), with the dose in nmol
+    from IU (``iu_per_mg``, molecular weight) and the catalogue's one-compartment CL.
+    IFN-alpha: H = x/(x + x50) with ``exposure`` x = dose relative to the catalogue reference
+    dose (20 MIU/m2).
+    """
+    n = exposure.shape[0]
+    index = model.parameter_index
+    if drug.key == "aldesleukin":
+        window = float(np.median(_days_of(model, params, "il2_exposure_window", n)))
+        nmol = exposure / drug.iu_per_mg / drug.molecular_weight_g_per_mol * 1e6
+        conc_nm = nmol / (drug.pk.cl_l_per_day * window)
+        return window_events(admin.days, window, {index("il2_systemic"): conc_nm})
+    window = float(np.median(_days_of(model, params, "ifna_effect_window", n)))
+    h = exposure / (exposure + patient_values(model, params, "ifna_half_exposure", n))
+    return window_events(
+        admin.days,
+        window,
+        {
+            index("ifna_activity"): h,
+            index("ifna_signal"): h * patient_values(model, params, "ifna_mhc_gain", n),
+            index("ifn_growth_inhibition"): h
+            * patient_values(model, params, "ifna_growth_inhibition_max", n),
+        },
+    )
+
+
+def fcgr3a_factor(genotypes: np.ndarray, ff_factor: np.ndarray) -> np.ndarray:
+    """Fc-effector factor f_FcgR per patient from the FCGR3A V158F genotype (brief §2.8):
+    V/V 1, F/F ``ff_factor``, V/F midway; unknown genotypes count as V/F."""
+    g = np.asarray(genotypes).astype(str)
+    ff = np.asarray(ff_factor, dtype=float)
+    return np.where(g == "VV", 1.0, np.where(g == "FF", ff, 0.5 * (1.0 + ff)))
+
+
+def antitarget_values(
+    model: Model, drug: Drug, patients: pd.DataFrame, rng: np.random.Generator, params
+) -> dict[str, np.ndarray]:
+    """Per-patient values of the ``antitarget`` slot for a tumour-targeting mAb (PK with
+    covariates and IIV, Michaelis-Menten, affinity, switches, FCGR3A factor)."""
+    n = len(patients)
+    values: dict[str, np.ndarray] = {}
+    for field, series in pk_parameters(drug, patients, rng).items():
+        suffix, unit = PK_FIELDS[field]
+        name, converted = set_in_model_units(model, f"antitarget_{suffix}", series, unit)
+        values[name] = converted
+    pk = drug.pk
+    vmax = pk.vmax_mg_per_day or 0.0
+    name, v = set_in_model_units(model, "antitarget_vmax", np.full(n, vmax), "mg/day")
+    values[name] = v
+    if pk.km_mg_per_l:
+        name, v = set_in_model_units(model, "antitarget_km", np.full(n, pk.km_mg_per_l), "mg/L")
+        values[name] = v
+    if drug.molecular_weight_g_per_mol:
+        name, v = set_in_model_units(
+            model, "antitarget_mw", np.full(n, drug.molecular_weight_g_per_mol), "g/mol"
+        )
+        values[name] = v
+    if drug.binding is not None:
+        name, v = set_in_model_units(model, "antitarget_kd", np.full(n, drug.binding.kd_nm), "nM")
+        values[name] = v
+    targets = set(drug.targets)
+    values["antitarget_signaling_on"] = np.full(n, float(bool(targets & SIGNALING_TARGETS)))
+    values["antitarget_cdc_on"] = np.full(n, float(bool(targets & COMPLEMENT_TARGETS)))
+    if "fcgr3a" in patients:
+        values["antitarget_fcgr_factor"] = fcgr3a_factor(
+            patients["fcgr3a"].to_numpy(), patient_values(model, params, "fcgr3a_ff_factor", n)
+        )
+    tm = pk.target_mediated_cl
+    values["antitarget_tm_cl"] = set_in_model_units(
+        model, "antitarget_tm_cl", np.full(n, tm.cl_l_per_day if tm else 0.0), "L/day"
+    )[1]
+    return values
+
+
+def target_mediated_events(
+    model: Model, drug: Drug, cl_tm: np.ndarray, days: np.ndarray, first_day: float | None = None
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Rozman 2017 decaying target-mediated clearance CL_TM*exp(-k_des*t), t from the first
+    dose (``first_day``, default the first of ``days``), updated at every later dose
+    (piecewise constant in between)."""
+    tm = drug.pk.target_mediated_cl
+    if tm is None or days.size == 0:
+        return []
+    index = model.parameter_index("antitarget_tm_cl")
+    first = days[0] if first_day is None else first_day
+    return [
+        (
+            float(d),
+            EventKind.SET_PARAMETER,
+            index,
+            0,
+            cl_tm * np.exp(-tm.decay_per_day * (d - first)),
+        )
+        for d in days
+        if d > first
+    ]
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -141,9 +366,18 @@ def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
 
 
 def plan_arm(
-    model: Model, arm: Arm, patients: pd.DataFrame, horizon_days: float, rng: np.random.Generator
+    model: Model,
+    arm: Arm,
+    patients: pd.DataFrame,
+    horizon_days: float,
+    rng: np.random.Generator,
+    params: np.ndarray | None = None,
 ) -> ArmPlan:
-    """Parameter values, events and dose log for one arm (all patients of the arm)."""
+    """Parameter values, events and dose log for one arm (all patients of the arm).
+
+    ``params``: the arm's per-patient model parameters (sampled, calibrated), read by mechanisms
+    whose events depend on patient parameters (radiosensitivity); ``None`` uses typical values.
+    """
     catalog = load_drug_catalog()
     values: dict[str, np.ndarray] = {}
     events: list[tuple[float, EventKind, int, int, np.ndarray]] = []
@@ -151,6 +385,9 @@ def plan_arm(
     chemo_slots = iter(CHEMO_SLOTS)
     classes = set()
     anti_ctla4 = False
+    persistent: set[int] = set()
+    antitarget_owner: dict = {}
+    n = len(patients)
     for item in arm.regimen:
         drug = catalog.get(item.drug)
         classes.add(drug.drug_class)
@@ -189,7 +426,9 @@ def plan_arm(
                 values[name] = kd
             target_state = model.state_index(f"{slot}_central")
             amounts = admin.amount
-            events += _time_varying_clearance(model, drug, slot, values, admin.days)
+            tv = _time_varying_clearance(model, drug, slot, values, admin.days)
+            persistent.update(e[2] for e in tv)
+            events += tv
         elif drug.drug_class == "chemotherapy":
             slot = next(chemo_slots, None)
             if slot is None or drug.pk.model != "kpd":
@@ -203,9 +442,41 @@ def plan_arm(
             values[name] = decay
             target_state = model.state_index(f"{slot}_exposure")
             amounts = _normalised_exposure(drug, item, admin.amount, arm)
+        elif drug.drug_class == "radiotherapy":
+            if admin.amount_unit != "Gy":
+                raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected Gy")
+            events += radiotherapy_events(model, admin.days, admin.amount, params)
+            # radiation-doomed cells release antigen with the radiotherapy weight at death
+            values["immunogenicity_doomed"] = patient_values(model, params, "rt_immunogenicity", n)
+            target_state = None
+        elif drug.drug_class == "targeted_antibody" and set(drug.targets) & ANTITARGET_TARGETS:
+            if drug.pk.model != "two_compartment" or admin.amount_unit != "mg":
+                raise _refuse(drug, arm, "needs two-compartment PK dosed in mg")
+            owner = antitarget_owner.setdefault("drug", drug.key)
+            if owner != drug.key:
+                raise _refuse(drug, arm, f"shares the antitarget slot with {owner} in this arm")
+            if "antitarget_cl" not in values:  # loading and maintenance items share one PK
+                values.update(antitarget_values(model, drug, patients, rng, params))
+                antitarget_owner["first_day"] = float(admin.days.min(initial=np.inf))
+            tm = target_mediated_events(
+                model, drug, values["antitarget_tm_cl"], admin.days, antitarget_owner["first_day"]
+            )
+            persistent.update(e[2] for e in tm)
+            events += tm
+            target_state = model.state_index("antitarget_central")
+            amounts = admin.amount
+        elif drug.drug_class == "cytokine" and drug.key in CYTOKINES:
+            if drug.key == "aldesleukin":
+                if admin.amount_unit != "IU":
+                    raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected IU/kg")
+                exposure = admin.amount
+            else:
+                exposure = _normalised_exposure(drug, item, admin.amount, arm)
+            events += cytokine_events(model, drug, admin, exposure, params)
+            target_state = None
         else:
             raise _refuse(drug, arm, "is not simulated by the model yet")
-        for day in admin.days:
+        for day in admin.days if target_state is not None else ():
             events.append((float(day), EventKind.ADD_TO_STATE, target_state, 0, amounts))
         dose_rows.append(
             pd.DataFrame(
@@ -219,5 +490,10 @@ def plan_arm(
             )
         )
     return ArmPlan(
-        values, events, pd.concat(dose_rows, ignore_index=True), frozenset(classes), anti_ctla4
+        values,
+        events,
+        pd.concat(dose_rows, ignore_index=True),
+        frozenset(classes),
+        anti_ctla4,
+        frozenset(persistent),
     )

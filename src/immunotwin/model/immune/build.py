@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from immunotwin.model.immune.antibodies import add_antibodies
 from immunotwin.model.immune.checkpoints import add_checkpoints
 from immunotwin.model.immune.chemotherapy import add_chemotherapy
+from immunotwin.model.immune.cytokines import add_cytokines
 from immunotwin.model.immune.effectors import add_effectors
 from immunotwin.model.immune.host import add_host
 from immunotwin.model.immune.microenvironment import add_microenvironment
 from immunotwin.model.immune.priming import add_priming
+from immunotwin.model.immune.radiotherapy import add_radiotherapy
 from immunotwin.model.immune.toxicity import add_toxicity
 from immunotwin.model.immune.tumor import add_tumor
 from immunotwin.model.spec import Model
 
 DESCRIPTION = (
     "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
-    "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, chemotherapy "
-    "exposure slots, host lymphocytes and organ toxicity. Time in days."
+    "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, tumour-targeting "
+    "antibodies (ADCC/ADCP/CDC, signalling), chemotherapy "
+    "exposure slots, radiotherapy (fractions are events), IL-2/IFN-alpha effects, host "
+    "lymphocytes and organ toxicity. Time in days."
 )
 
 
@@ -29,8 +34,11 @@ def immunotwin_model() -> Model:
         add_effectors,
         add_priming,
         add_checkpoints,
+        add_antibodies,
         add_chemotherapy,
         add_toxicity,
+        add_radiotherapy,
+        add_cytokines,
     ):
         model = add(model)
     return model

@@ -4,8 +4,9 @@ States: Tregs, MDSC, M1/M2 macrophages, NK cells, IFN-gamma, TGF-beta and relati
 PD-L1. CCL2, IL-10 and IL-12 are quasi-steady-state quantities (turnover < 1 day), as the brief
 reduces QSP-IO's ``MDSC_module``, ``macrophage_module`` and cytokine species. NK cells kill
 both clones, more so cells lacking MHC-I (missing self, x(1 + s_ms*(1 - m))); M1 macrophages
-phagocytose, inhibited by IL-10. Tumour-targeting mAbs plug in through ``adcc_engagement`` /
-``adcp_engagement`` (0 here), IL-2 therapy through ``il2_systemic``.
+phagocytose, inhibited by IL-10. Tumour-targeting mAbs act through ``antitarget_adcc`` /
+``antitarget_adcp`` (antibodies module; the constant plugs ``adcc_engagement`` /
+``adcp_engagement`` stay 0), IL-2 therapy through ``il2_systemic``.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def add_microenvironment(model: Model) -> Model:
             quantity(
                 "nk_kill_presenting",
                 f"{nk_common}*(1 + nk_missing_self_boost*(1 - mhc_presenting))"
-                "*(1 + adcc_engagement)*tumor_presenting",
+                "*(1 + adcc_engagement + antitarget_adcc)*tumor_presenting",
                 "cell/day",
                 "NK kill of presenting cells (missing self, ADCC plug)",
             ),
@@ -168,7 +169,7 @@ def add_microenvironment(model: Model) -> Model:
             ),
             quantity(
                 "phagocytosis_presenting",
-                f"{phago_common}*(1 + adcp_engagement)*tumor_presenting",
+                f"{phago_common}*(1 + adcp_engagement + antitarget_adcp)*tumor_presenting",
                 "cell/day",
                 "M1 phagocytosis of presenting cells",
             ),
