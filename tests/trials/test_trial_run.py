@@ -146,3 +146,29 @@ def test_economics_adds_one_section_to_the_report(run_dir, tmp_path):
     assert html.count('<section id="economics"') == 1
     assert html.index('<section id="economics"') < html.index("Specification and provenance")
     assert (target / "economics.json").exists()
+
+
+def test_toxicity_management_stops_checkpoint_doses_and_starts_steroids(tmp_path):
+    """Brief §2.7: steroids from grade 2, discontinuation at grade 4 (or grade >= 3
+    colitis/pneumonitis on anti-CTLA-4); no dose is given after discontinuation."""
+    from immunotwin.trials.load import load_trial_spec
+
+    spec = load_trial_spec(EXAMPLES / "checkmate067_like.yaml")
+    spec = spec.model_copy(
+        update={
+            "patients_per_arm": 40,
+            "follow_up_months": 9.0,
+            "arms": spec.arms[:1],
+            "control_arm": None,
+        }
+    )
+    run_spec(spec, tmp_path)
+    p = pd.read_parquet(tmp_path / "patients.parquet").set_index("patient_id")
+    doses = pd.read_parquet(tmp_path / "doses.parquet")
+    assert {"ici_discontinued_day", "steroids_start_day"} <= set(p.columns)
+    stopped = p["ici_discontinued_day"]
+    assert (doses["day"].to_numpy() <= stopped.loc[doses["patient_id"]].to_numpy()).all()
+    treated = np.isfinite(p["steroids_start_day"])
+    assert treated.any()  # nivolumab + ipilimumab causes grade >= 2 irAEs in some patients
+    both = treated & np.isfinite(stopped)
+    assert (p.loc[both, "steroids_start_day"] <= p.loc[both, "ici_discontinued_day"]).all()

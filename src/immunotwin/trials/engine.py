@@ -9,6 +9,7 @@ day, and all random draws are reused, so the endpoints are consistent).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from immunotwin import __version__
-from immunotwin.engine import build_events, simulate
+from immunotwin.engine import EventKind, build_events, simulate
 from immunotwin.engine.executors import Executor
 from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
 from immunotwin.model import compile_model
@@ -26,6 +27,7 @@ from immunotwin.outcomes import (
     CtcaeV5,
     IRecist,
     Lugano2014Ct,
+    ManagementRules,
     MeasurementNoise,
     Recist11,
     Response,
@@ -57,6 +59,13 @@ NEW_LESION_EXPONENT = 1.0
 """kappa of the new-lesion hazard h_new = lambda*(C/C0)^kappa (brief §4.1; lambda is in the
 calibrated parameter set)."""
 SOLVER_RTOL = 1e-5
+STEROID_COURSE_DAYS = 42.0
+"""Corticosteroid course for a grade >= 2 irAE: taper over at least 4-6 weeks (Brahmer et al.,
+J Clin Oncol 2018;36:1714, ASCO irAE guideline)."""
+STEROID_RATE_PER_DAY = 0.1
+"""Steroid suppression rate of autoreactivity and organ injury while on steroids (assumption:
+injury indices resolve over weeks, as irAEs do on steroids; to be calibrated to irAE
+durations)."""
 LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
 
 
@@ -107,9 +116,10 @@ def _tumour_cells_from_sld(
     return volume_ml * cell_fraction / cell_volume_ml
 
 
-def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress):
-    """Simulate an arm; with ``stop_day`` (per patient), doses after it are removed."""
-    events = build_events(params.shape[0], plan.events_until(stop_day, params))
+def _simulate_arm(compiled, y0, params, plan, grid, stop_day, executor, progress, extra=()):
+    """Simulate an arm; with ``stop_day`` (per patient), doses after it are removed; ``extra``
+    events (e.g. a steroid course) are added."""
+    events = build_events(params.shape[0], plan.events_until(stop_day, params) + list(extra))
     return simulate(
         compiled,
         y0,
@@ -183,18 +193,23 @@ def _endpoints(
     return _Endpoints(measured, lesion_day, death_day, response, failed)
 
 
-def _toxicity(compiled, result, params):
+def _grades_over_time(result) -> dict[str, np.ndarray]:
+    """CTCAE v5 grade of every organ index at every output time: {organ: (n, n_times)}."""
     names = result.state_names
     ctcae = CtcaeV5()
     grades = {}
     for organ, state in ORGANS.items():
         if state in names:
-            index = np.nan_to_num(result.state(state), nan=0.0)
-            grades[organ] = ctcae.grade(organ, index).max(axis=1)
+            grades[organ] = ctcae.grade(organ, np.nan_to_num(result.state(state), nan=0.0))
     if "endothelial_index" in names:
-        leak = ctcae.grade_capillary_leak(np.nan_to_num(result.state("endothelial_index"), nan=0.0))
-        grades["capillary_leak"] = leak.max(axis=1)
-    if "lymphocytes" in names:
+        index = np.nan_to_num(result.state("endothelial_index"), nan=0.0)
+        grades["capillary_leak"] = ctcae.grade_capillary_leak(index)
+    return grades
+
+
+def _toxicity(compiled, result, params):
+    grades = {organ: g.max(axis=1) for organ, g in _grades_over_time(result).items()}
+    if "lymphocytes" in result.state_names:
         lymph = np.nan_to_num(result.state("lymphocytes"), nan=np.inf)
         grades["lymphopenia"] = np.where(
             lymph.min(axis=1) < 200,
@@ -202,6 +217,40 @@ def _toxicity(compiled, result, params):
             np.where(lymph.min(axis=1) < LYMPHOPENIA_G3_CELLS_PER_UL, 3, 0),
         )
     return grades
+
+
+def _management(result, grid, plan, model) -> tuple[np.ndarray, np.ndarray, list]:
+    """Brief §2.7 management read from the full-schedule pass: the day the checkpoint
+    inhibitor is discontinued (grade 4, or grade >= 3 colitis/pneumonitis on anti-CTLA-4), the
+    day steroids start (grade >= 2 irAE) and the steroid-course events for the second pass."""
+    rules = ManagementRules()
+    n = result.states.shape[0]
+    organs = {o: g for o, g in _grades_over_time(result).items() if o in ORGANS}
+    actions = rules.actions(organs, grid, anti_ctla4=plan.anti_ctla4)
+    discontinue = rules.discontinuation_day(actions, n)
+    steroid_day = np.full(n, np.inf)
+    started = actions[actions["action"] == "steroids"].groupby("patient")["day"].min()
+    steroid_day[started.index.to_numpy(int)] = started.to_numpy(float)
+    events = []
+    if np.isfinite(steroid_day).any():
+        index = model.parameter_index("steroid_rate")
+        on = np.isfinite(steroid_day)
+        for day in grid[
+            (grid >= steroid_day.min()) & (grid <= steroid_day.max() + STEROID_COURSE_DAYS)
+        ]:
+            active = on & (steroid_day <= day) & (day < steroid_day + STEROID_COURSE_DAYS)
+            events.append(
+                (
+                    float(day),
+                    EventKind.SET_PARAMETER,
+                    index,
+                    0,
+                    np.where(active, STEROID_RATE_PER_DAY, 0.0),
+                )
+            )
+    if not plan.classes & {"checkpoint_inhibitor"}:
+        discontinue = np.full(n, np.inf)
+    return discontinue, steroid_day, events
 
 
 @functools.lru_cache(maxsize=2)
@@ -295,12 +344,17 @@ def run_chunk(
 
     first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, progress)
     first_endpoints = endpoints_of(first)
-    stop = np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day)
+    discontinue, steroid_day, steroid_events = _management(first, grid, plan, model)
+    stop = np.minimum(
+        np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day), discontinue
+    )
     del first, first_endpoints  # one pass's trajectories in memory at a time
-    result = _simulate_arm(compiled, y0, params, plan, grid, stop, executor, progress)
+    result = _simulate_arm(
+        compiled, y0, params, plan, grid, stop, executor, progress, steroid_events
+    )
     endpoints = endpoints_of(result)
     grades = _toxicity(compiled, result, params)
-    return _arm_tables(
+    outcome = _arm_tables(
         arm_index,
         arm.name,
         patients,
@@ -312,6 +366,12 @@ def run_chunk(
         grades,
         spec.patients_per_arm,
     )
+    table = outcome.patients
+    table["ici_discontinued_day"] = discontinue
+    table["steroids_start_day"] = steroid_day
+    last_day = pd.Series(discontinue, index=table["patient_id"].to_numpy())
+    keep = outcome.doses["day"].to_numpy() <= last_day.loc[outcome.doses["patient_id"]].to_numpy()
+    return dataclasses.replace(outcome, doses=outcome.doses[keep].reset_index(drop=True))
 
 
 def trial_provenance(calibration: ParameterSet) -> dict:
