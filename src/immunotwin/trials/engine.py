@@ -62,10 +62,7 @@ SOLVER_RTOL = 1e-5
 STEROID_COURSE_DAYS = 42.0
 """Corticosteroid course for a grade >= 2 irAE: taper over at least 4-6 weeks (Brahmer et al.,
 J Clin Oncol 2018;36:1714, ASCO irAE guideline)."""
-STEROID_RATE_PER_DAY = 0.1
-"""Steroid suppression rate of autoreactivity and organ injury while on steroids (assumption:
-injury indices resolve over weeks, as irAEs do on steroids; to be calibrated to irAE
-durations)."""
+
 LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
 
 
@@ -219,7 +216,7 @@ def _toxicity(compiled, result, params):
     return grades
 
 
-def _management(result, grid, plan, model) -> tuple[np.ndarray, np.ndarray, list]:
+def _management(result, grid, plan, model, params) -> tuple[np.ndarray, np.ndarray, list]:
     """Brief §2.7 management read from the full-schedule pass: the day the checkpoint
     inhibitor is discontinued (grade 4, or grade >= 3 colitis/pneumonitis on anti-CTLA-4), the
     day steroids start (grade >= 2 irAE) and the steroid-course events for the second pass."""
@@ -234,6 +231,7 @@ def _management(result, grid, plan, model) -> tuple[np.ndarray, np.ndarray, list
     events = []
     if np.isfinite(steroid_day).any():
         index = model.parameter_index("steroid_rate")
+        steroid_on = params[:, model.parameter_index("steroid_rate_on")]
         on = np.isfinite(steroid_day)
         for day in grid[
             (grid >= steroid_day.min()) & (grid <= steroid_day.max() + STEROID_COURSE_DAYS)
@@ -245,7 +243,7 @@ def _management(result, grid, plan, model) -> tuple[np.ndarray, np.ndarray, list
                     EventKind.SET_PARAMETER,
                     index,
                     0,
-                    np.where(active, STEROID_RATE_PER_DAY, 0.0),
+                    np.where(active, steroid_on, params[:, index]),
                 )
             )
     if not plan.classes & {"checkpoint_inhibitor"}:
@@ -344,7 +342,7 @@ def run_chunk(
 
     first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, progress)
     first_endpoints = endpoints_of(first)
-    discontinue, steroid_day, steroid_events = _management(first, grid, plan, model)
+    discontinue, steroid_day, steroid_events = _management(first, grid, plan, model, params)
     stop = np.minimum(
         np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day), discontinue
     )

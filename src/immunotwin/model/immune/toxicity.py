@@ -25,6 +25,7 @@ PARAMETERS = (
     "checkpoint_weight_pdl1",
     "checkpoint_weight_synergy",
     "steroid_rate",
+    "steroid_rate_on",
     "il6_baseline_production",
     "il6_decay_rate",
     "il6_drive",
