@@ -22,6 +22,7 @@ from immunotwin import __version__
 from immunotwin.engine import EventKind, build_events, simulate
 from immunotwin.engine.executors import Executor
 from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
+from immunotwin.errors import SpecError
 from immunotwin.model import compile_model
 from immunotwin.outcomes import (
     CtcaeV5,
@@ -275,6 +276,9 @@ class ChunkTask:
     start: int
     patients: pd.DataFrame
     rng_block_patients: int = RNG_BLOCK_PATIENTS
+    parameters: np.ndarray | None = None
+    """Supplied per-patient model parameters (n x n_params, biomarker maps and calibration
+    already applied), e.g. a digital twin's posterior ensemble; ``None`` samples them."""
 
 
 def arm_patients(spec: TrialSpec, arm_index: int, tumour=None) -> pd.DataFrame:
@@ -311,9 +315,12 @@ def run_chunk(
     follow_up = spec.follow_up_days
     visits, grid = _grid(spec)
     block = task.rng_block_patients
-    model_rng = BlockRandom([spec.seed, 0x30DE1], start, n, block)
-    params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
-    params = apply_calibration(model, params, calibration)
+    if task.parameters is not None:
+        params = np.array(task.parameters, dtype=float, copy=True)
+    else:
+        model_rng = BlockRandom([spec.seed, 0x30DE1], start, n, block)
+        params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
+        params = apply_calibration(model, params, calibration)
     pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
     plan = plan_arm(model, arm, patients, follow_up, pk_rng, params)
     for name, values in plan.parameter_values.items():
@@ -397,8 +404,16 @@ def run_trial(
     progress: ProgressCallback | None = None,
     calibration: ParameterSet | None = None,
     rng_block_patients: int = RNG_BLOCK_PATIENTS,
+    patients: pd.DataFrame | None = None,
+    parameters: np.ndarray | None = None,
 ) -> TrialResult:
     """Simulate every arm of ``spec`` and compute per-patient endpoints, in memory.
+
+    ``patients`` and ``parameters`` (optional, together): a supplied virtual-patient table
+    and its model-parameter matrix (n x n_params, biomarker maps and calibration applied)
+    that every arm simulates instead of sampling from the tumour catalogue (paired arms; the
+    spec's ``patients_per_arm`` must equal ``len(patients)``). The patient digital twin uses
+    this to run its posterior ensemble.
 
     ``calibration``: the population-level parameter set; ``None`` uses the shipped one
     (``immunotwin/data/calibration/parameter_set.json``), ``ParameterSet.identity()`` the
@@ -409,16 +424,20 @@ def run_trial(
     calibration = resolve_calibration(calibration)
     tumour = load_tumor_catalog().get(spec.tumor_type)
     model, _ = _model_and_kernel()
-    base_patients = arm_patients(spec, 0, tumour)
+    supplied = _check_supplied(spec, patients, parameters, len(model.parameters))
+    base_patients = supplied if supplied is not None else arm_patients(spec, 0, tumour)
     arms: list[ArmOutcome] = []
     for arm_index, arm in enumerate(spec.arms):
-        patients = base_patients if spec.paired_patients else arm_patients(spec, arm_index, tumour)
+        paired = spec.paired_patients or supplied is not None
+        patients = base_patients if paired else arm_patients(spec, arm_index, tumour)
 
         def report(done, total, arm_name=arm.name):
             if progress is not None:
                 progress(arm_name, done, total)
 
-        task = ChunkTask(spec, calibration, arm_index, 0, 0, patients, rng_block_patients)
+        task = ChunkTask(
+            spec, calibration, arm_index, 0, 0, patients, rng_block_patients, parameters
+        )
         arms.append(run_chunk(task, executor=executor, progress=report))
     return TrialResult(
         spec=spec,
@@ -427,6 +446,31 @@ def run_trial(
         model_hash=model.content_hash(),
         provenance=trial_provenance(calibration),
     )
+
+
+def _check_supplied(
+    spec: TrialSpec, patients: pd.DataFrame | None, parameters: np.ndarray | None, n_params: int
+) -> pd.DataFrame | None:
+    """A supplied patient table (with ``patient_id`` 0..n-1), checked against its parameters."""
+    if patients is None and parameters is None:
+        return None
+    if patients is None or parameters is None:
+        raise SpecError(
+            "give supplied patients and their parameters together",
+            source="run_trial()",
+            fix="pass both patients= and parameters=, or neither",
+        )
+    n = len(patients)
+    if np.shape(parameters) != (n, n_params) or spec.patients_per_arm != n:
+        raise SpecError(
+            f"supplied parameters have shape {np.shape(parameters)}, the patient table has {n} "
+            f"rows and the spec {spec.patients_per_arm} patients per arm",
+            source="run_trial()",
+            fix=f"pass a ({n}, {n_params}) parameter matrix and patients_per_arm = {n}",
+        )
+    table = patients.reset_index(drop=True).copy()
+    table["patient_id"] = np.arange(n)
+    return table
 
 
 def _labels(codes: np.ndarray) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""The patient digital twin: conditioning, Bayesian update and regimen ranking (issue #11)."""
