@@ -14,6 +14,7 @@ import numpy as np
 
 from immunotwin import __version__
 from immunotwin.population.calibration import ParameterSet
+from immunotwin.trials.spec import RegimenItem
 from immunotwin.twin.ensemble import GROWTH, Ensemble, prior_ensemble
 from immunotwin.twin.evidence import (
     measurement_loglik,
@@ -31,7 +32,6 @@ from immunotwin.twin.forecast import (
 )
 from immunotwin.twin.patient import Patient
 from immunotwin.twin.regimens import Regimen, default_regimens, standard_of_care
-from immunotwin.trials.spec import RegimenItem
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,23 @@ DISCLAIMER = "For research use, not for clinical decisions."
 TRAINING_RESPONSE_RATE = 282 / 964
 """Objective-response rate of the response model's training cohort (Chowell_train, 282/964;
 shared/data/icb/MANIFEST.md): the base rate the model's odds are measured against."""
-ANTI_PD1_DRUGS = {"pembrolizumab", "nivolumab", "cemiplimab", "atezolizumab", "durvalumab",
-                  "avelumab"}
+ANTI_PD1_DRUGS = {
+    "pembrolizumab",
+    "nivolumab",
+    "cemiplimab",
+    "atezolizumab",
+    "durvalumab",
+    "avelumab",
+}
 REFERENCE_ICB = Regimen(
     key="reference_anti_pd1",
     name="pembrolizumab 200 mg q3w (reference for the response model)",
     role="other",
-    items=(RegimenItem.model_validate(
-        {"drug": "pembrolizumab", "dose": "200 mg", "every": "3 weeks", "max_cycles": 35}
-    ),),
+    items=(
+        RegimenItem.model_validate(
+            {"drug": "pembrolizumab", "dose": "200 mg", "every": "3 weeks", "max_cycles": 35}
+        ),
+    ),
     source="KEYTRUDA US label",
 )
 COUNTERFACTUAL_MEMBERS = 100
@@ -185,15 +193,25 @@ def _counterfactuals(patient: Patient, ensemble: Ensemble) -> list[tuple[str, st
     if not tumour.heme:
         pd_l1 = float(np.nanmedian(t["pdl1_tps"])) if t["pdl1_tps"].notna().any() else 0.3
         new_pdl1 = 0.01 if pd_l1 >= 0.5 else 0.8
-        out.append(("pdl1_tps", f"PD-L1 TPS {pd_l1:.2f} -> {new_pdl1:.2f}",
-                    {"pdl1_tps": new_pdl1, "pdl1_cps": np.nan}))
+        out.append(
+            (
+                "pdl1_tps",
+                f"PD-L1 TPS {pd_l1:.2f} -> {new_pdl1:.2f}",
+                {"pdl1_tps": new_pdl1, "pdl1_cps": np.nan},
+            )
+        )
     for flag in ("hla_loh", "b2m_loss"):
         now = bool(t[flag].mean() >= 0.5)
         out.append((flag, f"{flag} {now} -> {not now}", {flag: not now}))
     sld = float(np.median(t["baseline_sld_mm"]))
     factor = 0.5 if sld > 60 else 2.0
-    out.append(("baseline_sld_mm", f"tumour size {sld:.0f} -> {sld * factor:.0f} mm",
-                {"baseline_sld_mm": t["baseline_sld_mm"].to_numpy() * factor}))
+    out.append(
+        (
+            "baseline_sld_mm",
+            f"tumour size {sld:.0f} -> {sld * factor:.0f} mm",
+            {"baseline_sld_mm": t["baseline_sld_mm"].to_numpy() * factor},
+        )
+    )
     return out
 
 
@@ -242,14 +260,21 @@ def explain(
             s = summarise_arm(sub, regimen, np.ones(m)).summary
             add_comparisons([s], None, wtp)
             values.append(s[criterion] if s[criterion] is not None else float("nan"))
-        rows.append({"feature": feature, "change": description,
-                     f"{top[0].key}": values[0], f"{top[1].key}": values[1],
-                     "gap": values[0] - values[1]})
+        rows.append(
+            {
+                "feature": feature,
+                "change": description,
+                f"{top[0].key}": values[0],
+                f"{top[1].key}": values[1],
+                "gap": values[0] - values[1],
+            }
+        )
     gap0 = rows[0]["gap"]
     for r in rows[1:]:
         r["gap_shift"] = r["gap"] - gap0
-    drivers = sorted(rows[1:], key=lambda r: -abs(r["gap_shift"]) if np.isfinite(
-        r["gap_shift"]) else 0)
+    drivers = sorted(
+        rows[1:], key=lambda r: -abs(r["gap_shift"]) if np.isfinite(r["gap_shift"]) else 0
+    )
     return {
         "criterion": criterion,
         "top_regimens": [top[0].key, top[1].key],
@@ -321,8 +346,9 @@ def build_twin(
 
         n_clones, neo_info = clones_from_vcf(patient.vcf, patient.biomarkers.hla_genotype or ())
     say("prior ensemble")
-    ensemble = prior_ensemble(patient, model, n, seed=seed, calibration=calibration,
-                              n_clones=n_clones)
+    ensemble = prior_ensemble(
+        patient, model, n, seed=seed, calibration=calibration, n_clones=n_clones
+    )
     update = None
     if len(patient.measurements) >= 2:
         say("updating on measurements")
@@ -356,13 +382,21 @@ def build_twin(
             f"no simulable regimen for '{tumour.key}' at line {line} "
             f"({len(offered)} offered by the regimen table): give one with --regimens FILE"
         )
-        out.update(ranking=[], forecast_without_response_model=[], explanation=None,
-                   response_model=None, curves={}, burden={})
+        out.update(
+            ranking=[],
+            forecast_without_response_model=[],
+            explanation=None,
+            response_model=None,
+            curves={},
+            burden={},
+        )
         return _safe(out)
     rm_applicable = use_response_model and not tumour.heme
     if use_response_model and tumour.heme:
-        notes.append("response model not used: it was trained on solid tumours treated with "
-                     "checkpoint blockade")
+        notes.append(
+            "response model not used: it was trained on solid tumours treated with "
+            "checkpoint blockade"
+        )
     reference, hidden = _reference(candidates) if rm_applicable else (None, False)
     arms = candidates + ((reference,) if hidden else ())
     say(f"forecasting {len(arms)} regimens x {ensemble.size} members")

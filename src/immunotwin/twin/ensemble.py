@@ -95,7 +95,9 @@ def latent_space(model: Model, tumour: TumorType) -> LatentSpace:
         else:
             a.append(d.low)
             b.append(d.high - d.low)
-    growth = tumour.growth_rate_per_day if isinstance(tumour.growth_rate_per_day, LogNormal) else None
+    growth = (
+        tumour.growth_rate_per_day if isinstance(tumour.growth_rate_per_day, LogNormal) else None
+    )
     return LatentSpace(tuple(cols), tuple(names), tuple(kinds), np.array(a), np.array(b), growth)
 
 
@@ -147,7 +149,9 @@ class Ensemble:
     def parameters(self, model: Model) -> np.ndarray:
         """Effective (n, n_params) parameters: raw -> biomarker maps -> calibration."""
         table = self.table()
-        params = apply_biomarkers(model, raw_parameters(model, self.space, self.z), table, self.tumour)
+        params = apply_biomarkers(
+            model, raw_parameters(model, self.space, self.z), table, self.tumour
+        )
         if self.n_clones is not None:
             params[:, model.parameter_index("n_clones")] = self.n_clones
         return apply_calibration(model, params, self.calibration)
@@ -248,14 +252,18 @@ def prior_ensemble(
             else bsa_m2_from_weight(np.full(n, patient.weight_kg))
         )
     if b.hla_genotype:
-        table["hla_a0201"] = any(a.replace("HLA-", "").startswith("A*02:01") for a in b.hla_genotype)
+        table["hla_a0201"] = any(
+            a.replace("HLA-", "").startswith("A*02:01") for a in b.hla_genotype
+        )
     elif "hla_a0201" in table:
         imputed.append({"field": "biomarkers.hla_genotype", **_describe(table["hla_a0201"])})
     for name in tumour.biomarkers.target_antigens:
         if name in b.target_antigens:
             table[name] = b.target_antigens[name]
         else:
-            imputed.append({"field": f"biomarkers.target_antigens.{name}", **_describe(table[name])})
+            imputed.append(
+                {"field": f"biomarkers.target_antigens.{name}", **_describe(table[name])}
+            )
     table["prior_anti_pd1"] = bool(patient.prior_anti_pd1)
     space = latent_space(model, tumour)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x7217]))

@@ -141,8 +141,9 @@ def smc_update(
             ensemble = ensemble.with_z(z)
             rate = float(accept.mean())
             accepts.append(rate)
-            step = float(np.clip(step * (1.5 if rate > 0.4 else 0.6 if rate < 0.15 else 1.0),
-                                 0.02, 0.95))
+            step = float(
+                np.clip(step * (1.5 if rate > 0.4 else 0.6 if rate < 0.15 else 1.0), 0.02, 0.95)
+            )
         if phi >= 1.0:
             break
     unique = len(np.unique(ensemble.z.round(12), axis=0))

@@ -51,9 +51,7 @@ def forecast_spec(regimens: tuple[Regimen, ...], tumour_key: str, n: int, seed: 
     )
 
 
-def run_forecast(
-    ensemble: Ensemble, regimens: tuple[Regimen, ...], seed: int
-) -> TrialResult:
+def run_forecast(ensemble: Ensemble, regimens: tuple[Regimen, ...], seed: int) -> TrialResult:
     """Simulate the ensemble under ``regimens`` and attach per-member cost and QALYs."""
     from immunotwin.trials.engine import _model_and_kernel
 
@@ -94,7 +92,7 @@ def weighted_km(
     time: np.ndarray, event: np.ndarray, weights: np.ndarray, grid: np.ndarray
 ) -> np.ndarray:
     """Weighted Kaplan-Meier survival at ``grid`` (same unit as ``time``)."""
-    order = np.argsort(time, kind="stable")
+    order = np.lexsort((~event.astype(bool), time))  # events before censorings at a tie
     t, e, w = time[order], event[order].astype(bool), weights[order]
     at_risk = np.cumsum(w[::-1])[::-1]
     factors = np.where(e, 1.0 - w / np.maximum(at_risk, 1e-300), 1.0)

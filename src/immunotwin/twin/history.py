@@ -37,9 +37,7 @@ def history_arm(patient: Patient) -> tuple[Arm | None, np.ndarray]:
     return arm, days
 
 
-def simulate_history_sld(
-    ensemble: Ensemble, patient: Patient, *, rtol: float = 1e-5
-) -> np.ndarray:
+def simulate_history_sld(ensemble: Ensemble, patient: Patient, *, rtol: float = 1e-5) -> np.ndarray:
     """True sum of diameters (mm), shape (n_members, n_measurements), under the history.
 
     Members whose solve fails get NaN (zero likelihood).

@@ -40,7 +40,8 @@ class Biomarkers(_Frozen):
     fcgr3a: Literal["VV", "VF", "FF"] | None = None
     target_antigens: dict[str, bool | str | float] = Field(
         default_factory=dict,
-        description="catalogue target-antigen columns, e.g. {'her2_ihc': '3+', 'cd19_positive': true}",
+        description="catalogue target-antigen columns, "
+        "e.g. {'her2_ihc': '3+', 'cd19_positive': true}",
     )
 
 
