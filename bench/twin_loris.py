@@ -8,7 +8,9 @@ the therapy the patient received (``Drug``: 0 anti-PD-(L)1 -> pembrolizumab 200 
 P(response) is its members' CR/PR fraction, without and with the response model as evidence
 (immunotwin.twin.evidence.response_model_weights). AUCs carry 95 % bootstrap intervals
 (1,000 resamples of patients). Patients whose cancer type has no tumour-catalogue entry are
-left out of the twin (the table reports the response model on the same subset).
+left out of the twin (the table reports the response model on the same subset). Mapping of
+cancer types to catalogue entries: Colorectal -> crc_mss (MSK1 has no MSI column), Breast ->
+tnbc, Esophageal -> gastric; the response model itself scores the cohort's own labels.
 
 Usage: PYTHONPATH=src python bench/twin_loris.py [--ensemble 16] [--seed 0] [--out FILE.json]
 """
@@ -25,7 +27,8 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from immunotwin.population.calibration_io import shipped_parameter_set
-from immunotwin.response.hook import score_virtual_patients
+from immunotwin.response.artifact import load_artifact, model_from_dict
+from immunotwin.response.features import build_features
 from immunotwin.trials.engine import _model_and_kernel
 from immunotwin.twin.build import TRAINING_RESPONSE_RATE
 from immunotwin.twin.ensemble import Ensemble, prior_ensemble
@@ -99,20 +102,9 @@ def main() -> None:
     calibration = shipped_parameter_set()
     start = time.perf_counter()
     cohort["tumour"] = cohort["CancerType"].map(CANCER_TO_TUMOUR)
-    rm_frame = pd.DataFrame(
-        {
-            "tumor_type": cohort["tumour"].fillna("other"),
-            "tmb_mut_per_mb": cohort["TMB"],
-            "pdl1_tps": cohort["PDL1_TPS(%)"] / 100.0,
-            "albumin_g_per_dl": cohort["Albumin"],
-            "nlr": cohort["NLR"],
-            "age_years": cohort["Age"],
-            "prior_systemic_therapy": cohort["Systemic_therapy_history"],
-        }
-    )
-    # the response model scores the cohort's own cancer-type labels
-    rm_frame["tumor_type"] = np.where(cohort["tumour"].notna(), cohort["tumour"], "other")
-    cohort["p_model"] = score_virtual_patients(rm_frame)
+    # the response model scores the cohort's own columns (its real cancer-type labels)
+    classifier = model_from_dict(load_artifact()["response_model"])
+    cohort["p_model"] = classifier.predict_proba(build_features(cohort))[:, 1]
     n = args.ensemble
     cohort["p_twin"] = np.nan
     cohort["p_twin_rm"] = np.nan

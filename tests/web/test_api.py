@@ -216,6 +216,6 @@ def test_validation_dashboard_reads_csv_or_says_none(make_app, tmp_path):
         assert "KN-024" in c.get("/validation").text
 
 
-def test_twin_page_is_an_honest_placeholder(client):
-    page = client.get("/twin")
-    assert page.status_code == 200 and "Not available yet" in page.text
+def test_twin_page_needs_an_account(client):
+    page = client.get("/twin", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")

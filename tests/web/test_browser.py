@@ -129,7 +129,8 @@ def test_other_pages_render(server, page):
     page.goto(server + "/validation")
     _shot(page, "validation")
     page.goto(server + "/twin")
-    assert "Not available yet" in page.inner_text("#twin-placeholder")
+    assert "not for clinical decisions" in page.inner_text("main")
+    assert page.locator("#twin-button").count() == 1
     _shot(page, "twin")
     page.goto(server + "/account")
     _shot(page, "account")

@@ -13,7 +13,13 @@ from immunotwin.errors import ImmunotwinError, SpecError
 from immunotwin.trials.spec import TrialSpec
 from immunotwin.web import catalog as catalog_views
 from immunotwin.web.deps import api_principal, api_principal_csrf, client_key, get_db
-from immunotwin.web.results import economics_rows, epitope_rows, read_json, trial_plot_data
+from immunotwin.web.results import (
+    economics_rows,
+    epitope_rows,
+    read_json,
+    trial_plot_data,
+    twin_rows,
+)
 from immunotwin.web.schemas import (
     CatalogRows,
     Credentials,
@@ -22,6 +28,7 @@ from immunotwin.web.schemas import (
     SpecText,
     TokenOut,
     TokenRequest,
+    TwinRequest,
     UserOut,
     ValidationTable,
 )
@@ -278,6 +285,49 @@ def neoantigen_tables(job_id: int, p: User_, request: Request, db: DB) -> dict[s
     return {"summary": read_json(out / "summary.json"), **epitope_rows(out)}
 
 
+# patient twin --------------------------------------------------------------------------------
+def start_twin(request: Request, db: Session, p: Principal, twin: TwinRequest):
+    """Validate the patient and options (InputError names the field) and queue the twin."""
+    from immunotwin.twin.forecast import RANK_CRITERIA
+    from immunotwin.twin.patient import patient_from_dict
+
+    patient = patient_from_dict(twin.patient, source="patient")
+    if twin.rank_by not in RANK_CRITERIA:
+        raise SpecError(
+            f"unknown ranking criterion '{twin.rank_by}'",
+            location="rank_by",
+            fix="one of " + ", ".join(RANK_CRITERIA),
+        )
+    params = twin.model_dump(mode="json")
+    params["patient"] = patient.model_dump(mode="json", exclude_none=True)
+    job = create_job(db, p.user, "twin", f"twin {patient.id}"[:120], params)
+    _state(request).jobs.submit(job.id)
+    return job
+
+
+@router.post(
+    "/twin",
+    status_code=202,
+    response_model=JobOut,
+    tags=["twin"],
+    responses={**AUTH, 422: {"description": "the patient is invalid"}},
+)
+def submit_twin(twin: TwinRequest, p: UserCsrf, request: Request, db: DB) -> JobOut:
+    """Queue one patient's digital twin (`immunotwin twin`); poll ``/api/jobs/{id}``.
+    For research use, not for clinical decisions."""
+    return job_out(_jobs_dir(request), start_twin(request, db, p, twin))
+
+
+@router.get("/twin/{job_id}/ranking", tags=["twin"], responses=OWNED)
+def twin_ranking(job_id: int, p: User_, request: Request, db: DB) -> dict[str, Any]:
+    """The ranked regimens, imputed inputs and notes of a finished twin."""
+    job = _owned(db, p, job_id, "twin")
+    rows = twin_rows(_finished(request, job))
+    if rows is None:
+        raise HTTPException(404, "this job has no twin.json")
+    return rows
+
+
 # jobs ----------------------------------------------------------------------------------------
 @router.get("/jobs", response_model=list[JobOut], tags=["jobs"], responses=AUTH)
 def list_jobs(p: User_, request: Request, db: DB) -> list[JobOut]:
@@ -314,7 +364,7 @@ def download(job_id: int, name: str, p: User_, request: Request, db: DB) -> File
     if name not in job_files(_jobs_dir(request), job):
         raise HTTPException(404, f"job {job_id} has no file {name!r}")
     path = output_dir(_jobs_dir(request), job) / name
-    if name == "report.html":
+    if name in ("report.html", "twin.html"):
         return FileResponse(
             path,
             media_type="text/html",

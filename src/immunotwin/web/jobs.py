@@ -272,4 +272,34 @@ def _run_neoantigens(manager: JobManager, job_id: int, params: dict, out: Path) 
     return f"{summary.get('n_epitope_rows', 0)} epitope rows"
 
 
-RUNNERS = {"trial": _run_trial, "neoantigens": _run_neoantigens}
+def _run_twin(manager: JobManager, job_id: int, params: dict, out: Path) -> str:
+    from immunotwin.twin.build import build_twin
+    from immunotwin.twin.patient import patient_from_dict
+    from immunotwin.twin.report import write_twin
+
+    withhold_library_log_details()
+    steps = {"prior ensemble": 0.05, "updating on measurements": 0.1, "counterfactual twins": 0.7}
+
+    def progress(message: str) -> None:
+        withhold_library_log_details()
+        if manager.cancelled(job_id):
+            raise JobCancelled
+        fraction = steps.get(message, 0.3 if message.startswith("forecasting") else 0.5)
+        manager._update(job_id, progress=fraction, message=message)
+
+    patient = patient_from_dict(params["patient"], source="patient")
+    twin = build_twin(
+        patient,
+        n=int(params.get("ensemble", 100)),
+        seed=int(params.get("seed", 0)),
+        use_response_model=bool(params.get("use_response_model", True)),
+        rank_by=params.get("rank_by", "expected_qalys"),
+        progress=progress,
+    )
+    if manager.cancelled(job_id):
+        raise JobCancelled
+    write_twin(twin, out)
+    return f"{len(twin['ranking'])} regimens ranked"
+
+
+RUNNERS = {"trial": _run_trial, "neoantigens": _run_neoantigens, "twin": _run_twin}

@@ -20,7 +20,13 @@ from immunotwin.web.deps import (
     page_principal,
     page_principal_csrf,
 )
-from immunotwin.web.results import economics_rows, epitope_rows, read_json, trial_plot_data
+from immunotwin.web.results import (
+    economics_rows,
+    epitope_rows,
+    read_json,
+    trial_plot_data,
+    twin_rows,
+)
 from immunotwin.web.security import CSRF_COOKIE, SESSION_COOKIE, new_token
 from immunotwin.web.store import (
     NotFound,
@@ -310,10 +316,13 @@ def job_page(request: Request, db: DB, p: Page, job_id: int) -> Response:
                 else None,
             )
             return render(request, "run.html", ctx, p)
+        if job.kind == "twin":
+            ctx.update(twin=twin_rows(out))
+            return render(request, "twin_result.html", ctx, p)
         tables = epitope_rows(out)
         ctx.update(neo_summary=read_json(out / "summary.json"), tables=tables)
         return render(request, "neo_result.html", ctx, p)
-    template = "run.html" if job.kind == "trial" else "neo_result.html"
+    template = {"trial": "run.html", "twin": "twin_result.html"}.get(job.kind, "neo_result.html")
     return render(request, template, ctx, p)
 
 
@@ -398,6 +407,62 @@ def validation_page(request: Request, p: MaybeUser) -> Response:
     return render(request, "validation.html", {"title": "Validation", "table": table}, p)
 
 
+TWIN_EXAMPLE = """{
+  "id": "example",
+  "tumor_type": "nsclc",
+  "line": 1,
+  "age_years": 64,
+  "sex": "male",
+  "weight_kg": 78,
+  "ecog": 1,
+  "albumin_g_per_l": 39,
+  "nlr": 3.2,
+  "biomarkers": {"pdl1_tps": 0.8, "tmb_mut_per_mb": 14.0}
+}"""
+
+
+def _twin_context(request: Request, db, p, **extra) -> dict[str, Any]:
+    jobs_dir = _settings(request).jobs_dir
+    jobs = [job_out(jobs_dir, j) for j in user_jobs(db, p.user) if j.kind == "twin"]
+    return {"title": "Patient twin", "jobs": jobs, "patient_json": TWIN_EXAMPLE, **extra}
+
+
 @router.get("/twin")
-def twin_page(request: Request, p: MaybeUser) -> Response:
-    return render(request, "twin.html", {"title": "Patient twin (not available yet)"}, p)
+def twin_page(request: Request, db: DB, p: Page) -> Response:
+    return render(request, "twin.html", _twin_context(request, db, p), p)
+
+
+@router.post("/twin")
+async def twin_submit(
+    request: Request,
+    db: DB,
+    p: PageCsrf,
+    patient_json: Annotated[str, Form(max_length=200_000)] = "",
+    patient_file: Annotated[UploadFile | None, File()] = None,
+    ensemble: Annotated[int, Form(ge=10, le=2000)] = 100,
+    seed: Annotated[int, Form(ge=0)] = 0,
+    use_response_model: Annotated[bool, Form()] = False,
+) -> Response:
+    from immunotwin.web.api import read_upload, start_twin
+    from immunotwin.web.schemas import TwinRequest
+
+    text = patient_json
+    if patient_file is not None and patient_file.filename:
+        text = (await read_upload(request, patient_file)).decode("utf-8", errors="replace")
+    try:
+        import yaml
+
+        data = yaml.safe_load(text)  # JSON is YAML
+        twin = TwinRequest(
+            patient=data if isinstance(data, dict) else {},
+            ensemble=ensemble,
+            seed=seed,
+            use_response_model=use_response_model,
+        )
+        if not isinstance(data, dict):
+            raise ValueError("give the patient as one JSON object")
+        job = start_twin(request, db, p, twin)
+    except (ImmunotwinError, ValueError, yaml.YAMLError) as exc:
+        ctx = _twin_context(request, db, p, patient_json=text, error=str(exc))
+        return render(request, "twin.html", ctx, p, status_code=422)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)

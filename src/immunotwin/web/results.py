@@ -24,6 +24,7 @@ TRIAL_DOWNLOADS = (
     "report.html",
     "economics.json",
 )
+TWIN_DOWNLOADS = ("twin.json", "twin.html")
 NEO_DOWNLOADS = (
     "epitopes.tsv",
     "vaccine.tsv",
@@ -198,3 +199,23 @@ def read_validation_table(path: Path | None) -> dict[str, Any] | None:
     if len(rows) < 2:
         return None
     return {"source": path.name, "columns": rows[0], "rows": rows[1:]}
+
+
+def twin_rows(out: Path) -> dict[str, Any] | None:
+    """The ranked table and notes of a finished twin job (twin.json)."""
+    path = out / "twin.json"
+    if not path.is_file():
+        return None
+    twin = read_json(path)
+    return {
+        "disclaimer": twin.get("disclaimer"),
+        "patient_id": twin.get("patient", {}).get("id"),
+        "tumor_name": twin.get("tumor_name"),
+        "line": twin.get("line"),
+        "ensemble_size": twin.get("ensemble_size"),
+        "rank_by": twin.get("rank_by"),
+        "ranking": twin.get("ranking", []),
+        "imputed": twin.get("imputed", []),
+        "notes": twin.get("notes", []),
+        "response_model": twin.get("response_model"),
+    }

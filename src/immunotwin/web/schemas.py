@@ -70,7 +70,20 @@ class SpecCheck(_Frozen):
 
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
-JobKind = Literal["trial", "neoantigens"]
+JobKind = Literal["trial", "neoantigens", "twin"]
+
+
+class TwinRequest(_Frozen):
+    """A patient digital-twin job: the patient file's content (docs/patient.md) and options."""
+
+    patient: dict[str, Any] = Field(
+        description="the patient (same fields as a patient JSON file)",
+        examples=[{"tumor_type": "nsclc", "line": 1, "biomarkers": {"pdl1_tps": 0.8}}],
+    )
+    ensemble: int = Field(default=100, ge=10, le=2000, description="ensemble members")
+    seed: int = Field(default=0, ge=0)
+    use_response_model: bool = True
+    rank_by: str = Field(default="expected_qalys", max_length=40)
 
 
 class JobOut(_Frozen):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from immunotwin.errors import ImmunotwinError, SpecError
 from immunotwin.web.db import ApiToken, Job, Upload, User, WebSession, utcnow
 from immunotwin.web.jobs import FINISHED, QUEUED, job_dir
-from immunotwin.web.results import NEO_DOWNLOADS, TRIAL_DOWNLOADS
+from immunotwin.web.results import NEO_DOWNLOADS, TRIAL_DOWNLOADS, TWIN_DOWNLOADS
 from immunotwin.web.schemas import JobOut, SpecCheck, SpecProblem
 from immunotwin.web.security import TOKEN_PREFIX, PasswordHashing, new_token, sha256
 
@@ -213,7 +213,7 @@ def output_dir(jobs_dir: Path, job: Job) -> Path:
 def job_files(jobs_dir: Path, job: Job) -> list[str]:
     if job.status != "done":
         return []
-    names = TRIAL_DOWNLOADS if job.kind == "trial" else NEO_DOWNLOADS
+    names = {"trial": TRIAL_DOWNLOADS, "twin": TWIN_DOWNLOADS}.get(job.kind, NEO_DOWNLOADS)
     out = output_dir(jobs_dir, job)
     return [n for n in names if (out / n).is_file()]
 
