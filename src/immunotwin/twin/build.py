@@ -222,6 +222,7 @@ def explain(
     regimens: dict[str, Regimen],
     criterion: str,
     seed: int,
+    executor=None,
 ) -> dict:
     """Counterfactual twins with one feature changed: how the gap between the top two
     regimens (in the ranking criterion) moves. The feature with the largest shift drives it."""
@@ -249,7 +250,7 @@ def explain(
         base.n_clones,
         base.imputed,
     )
-    result = run_forecast(stacked, top, seed)
+    result = run_forecast(stacked, top, seed, executor)
     wtp = _wtp()
     rows = []
     for v, (feature, description, _) in enumerate(variants):
@@ -314,13 +315,15 @@ def build_twin(
     explain_ranking: bool = True,
     calibration: ParameterSet | None = None,
     progress: Progress | None = None,
+    executor=None,
 ) -> dict:
     """The twin of ``patient`` as a JSON-safe dict (the content of twin.json).
 
     ``n``: ensemble members; ``regimens``: candidates (default: the packaged table's entries
     for the tumour type and line); ``use_response_model``: add the response model as evidence
     (the forecast without it is always reported too); ``rank_by``: a key of
-    :data:`immunotwin.twin.forecast.RANK_CRITERIA`.
+    :data:`immunotwin.twin.forecast.RANK_CRITERIA`; ``executor``: parallelises the forecast
+    simulations (results do not change).
     """
     from immunotwin.population.calibration_io import shipped_parameter_set
     from immunotwin.trials.engine import _model_and_kernel
@@ -400,7 +403,7 @@ def build_twin(
     reference, hidden = _reference(candidates) if rm_applicable else (None, False)
     arms = candidates + ((reference,) if hidden else ())
     say(f"forecasting {len(arms)} regimens x {ensemble.size} members")
-    result = run_forecast(ensemble, arms, seed)
+    result = run_forecast(ensemble, arms, seed, executor)
     by_key = {a.name: a for a in result.arms}
     uniform = np.full(ensemble.size, 1.0 / ensemble.size)
     weights = uniform
@@ -436,6 +439,6 @@ def build_twin(
     if explain_ranking:
         say("counterfactual twins")
         out["explanation"] = explain(
-            patient, ensemble, ranked, {r.key: r for r in candidates}, rank_by, seed
+            patient, ensemble, ranked, {r.key: r for r in candidates}, rank_by, seed, executor
         )
     return _safe(out)

@@ -44,17 +44,22 @@ def twin(
     no_explain: Annotated[
         bool, typer.Option("--no-explain", help="skip the counterfactual twins")
     ] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="worker processes (results do not change)")
+    ] = 1,
 ) -> None:
     """Build one patient's digital twin and rank candidate regimens; writes DIR/twin.json and
     DIR/twin.html. For research use, not for clinical decisions.
 
     Example: immunotwin twin examples/patients/nsclc_pdl1_high.json --out runs/twin --ensemble 200
     """
+    from immunotwin.engine.executors import make_executor
     from immunotwin.twin.build import build_twin
     from immunotwin.twin.patient import read_patient
     from immunotwin.twin.regimens import read_regimens
     from immunotwin.twin.report import write_twin
 
+    executor = make_executor(workers) if workers > 1 else None
     try:
         patient = read_patient(patient_file)
         table = read_regimens(regimens) if regimens is not None else None
@@ -67,6 +72,7 @@ def twin(
             rank_by=rank_by,
             explain_ranking=not no_explain,
             progress=lambda msg: typer.echo(f"... {msg}", err=True),
+            executor=executor,
         )
         json_path, html_path = write_twin(result, out)
     except ImmunotwinError as exc:

@@ -51,8 +51,13 @@ def forecast_spec(regimens: tuple[Regimen, ...], tumour_key: str, n: int, seed: 
     )
 
 
-def run_forecast(ensemble: Ensemble, regimens: tuple[Regimen, ...], seed: int) -> TrialResult:
-    """Simulate the ensemble under ``regimens`` and attach per-member cost and QALYs."""
+def run_forecast(
+    ensemble: Ensemble, regimens: tuple[Regimen, ...], seed: int, executor=None
+) -> TrialResult:
+    """Simulate the ensemble under ``regimens`` and attach per-member cost and QALYs.
+
+    ``executor``: an engine executor (:mod:`immunotwin.engine.executors`) that parallelises
+    the solver over members; results do not depend on it."""
     from immunotwin.trials.engine import _model_and_kernel
 
     model, _ = _model_and_kernel()
@@ -62,6 +67,7 @@ def run_forecast(ensemble: Ensemble, regimens: tuple[Regimen, ...], seed: int) -
         calibration=ensemble.calibration,
         patients=ensemble.table(),
         parameters=ensemble.parameters(model),
+        executor=executor,
     )
     attach_economics(result)
     return result
