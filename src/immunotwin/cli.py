@@ -18,6 +18,7 @@ from immunotwin.errors import ImmunotwinError
 from immunotwin.genomics import cli as genomics_cli
 from immunotwin.population import calibrate_cli
 from immunotwin.response.cli import app as response_app
+from immunotwin.twin import cli as twin_cli
 from immunotwin.web import cli as web_cli
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.command("neoantigens")(genomics_cli.neoantigens)
 app.command("calibrate")(calibrate_cli.calibrate)
 app.command("validate")(calibrate_cli.validate)
 app.command("serve")(web_cli.serve)
+app.command("twin")(twin_cli.twin)
 app.add_typer(genomics_cli.mhc_app, name="mhc", help="Peptide-MHC class I binding prediction.")
 
 console = Console(stderr=True)
