@@ -6,7 +6,9 @@ Two kinds of per-allele linear models over the 184 one-hot features of :mod:`.en
   IEDB snapshot that SMMPMBEC/NetMHCpan were trained on for the BLIND benchmark; see
   :mod:`.bd2009`): a ridge regression of ``1 - log(IC50 nM)/log(50,000)``. Before fitting,
   every BLIND (allele, peptide) pair and, by default, every BLIND peptide (for any allele) is
-  removed, so Kim 2014 BLIND is a test set disjoint from training.
+  removed, so Kim 2014 BLIND is a test set disjoint from training. An allele left with fewer
+  rows is fitted on its own rows plus those of the best-measured allele of its group (same gene
+  and first field, e.g. HLA-A*26:01 for HLA-A*26:03).
 * **ms_motif** (alleles of the MHCflurry multi-allelic mass-spec benchmark with no BD2009
   model, e.g. HLA-C): the v1 method, immunotwin's own implementation:
 
@@ -217,7 +219,12 @@ def affinity_target(log10_ic50_nm: np.ndarray) -> np.ndarray:
 
 
 def _train_affinity(
-    bd: pd.DataFrame, blind: pd.DataFrame, exclude: str, alpha: float, min_measurements: int
+    bd: pd.DataFrame,
+    blind: pd.DataFrame,
+    exclude: str,
+    alpha: float,
+    min_measurements: int,
+    group_fallback: bool = True,
 ) -> tuple[list[str], np.ndarray, np.ndarray, dict]:
     """Per-allele ridge regressions on BD2009. Returns (alleles, coef (A, 184), intercept, info)."""
     from sklearn.linear_model import Ridge
@@ -233,23 +240,34 @@ def _train_affinity(
     if exclude == "peptides":
         bd = bd[~bd["peptide"].isin(set(blind["sequence"]))]
     bd = bd.sort_values(["allele", "peptide_length", "peptide"], kind="stable")
-    alleles, coefs, intercepts, counts = [], [], [], {}
-    for allele, grp in bd.groupby("allele", sort=True):
-        if len(grp) < min_measurements:
-            continue
+    groups = {a: g for a, g in bd.groupby("allele", sort=True)}
+    counts = {a: len(g) for a, g in groups.items() if len(g) >= min_measurements}
+    # an allele with too few measurements of its own borrows those of the best-measured allele
+    # of its allele group (same gene and first field, e.g. HLA-A*26:01 for HLA-A*26:03)
+    donors: dict[str, str] = {}
+    if group_fallback:
+        for allele in sorted(set(groups) - set(counts)):
+            same_group = [a for a in counts if a.split(":")[0] == allele.split(":")[0] and ":" in a]
+            if same_group:
+                donors[allele] = max(same_group, key=lambda a: (counts[a], a))
+    alleles, coefs, intercepts = [], [], []
+    for allele in sorted(set(counts) | set(donors)):
+        grp = groups[allele]
+        if allele in donors:
+            grp = pd.concat([grp, groups[donors[allele]]], ignore_index=True)
         x = one_hot(grp["peptide"].tolist()).astype(np.float64)
         y = affinity_target(grp["log10_ic50_nm"].to_numpy())
         fit = Ridge(alpha=alpha, solver="cholesky").fit(x, y)
         alleles.append(allele)
         coefs.append(fit.coef_)
         intercepts.append(float(fit.intercept_))
-        counts[allele] = len(grp)
     info = {
         "rows_read": int(n_read),
         "rows_after_removing_blind_pairs": int(n_after_pairs),
-        "rows_used": int(sum(counts.values())),
+        "rows_used": int(sum(counts.values()) + sum(len(groups[a]) for a in donors)),
         "blind_exclusion": exclude,
-        "measurements_per_allele": counts,
+        "measurements_per_allele": {**counts, **{a: len(groups[a]) for a in donors}},
+        "group_donor": donors,
     }
     return alleles, np.array(coefs), np.array(intercepts), info
 
@@ -269,9 +287,10 @@ def train_model(
 ) -> dict:
     """Train the default predictor and write the ``.npz`` artifact.
 
-    Alleles with at least ``min_measurements`` BD2009 affinities get a ridge regression of
-    ``1 - log(IC50)/log(50,000)`` on the 184 one-hot features (kind ``affinity``); the other
-    alleles of the MS benchmark keep the EM motif of v1 (kind ``ms_motif``).
+    Alleles with at least ``min_measurements`` BD2009 affinities (or a group donor, see the
+    module docstring) get a ridge regression of ``1 - log(IC50)/log(50,000)`` on the 184
+    one-hot features (kind ``affinity``); the other alleles of the MS benchmark keep the EM
+    motif of v1 (kind ``ms_motif``).
 
     Parameters
     ----------
