@@ -11,7 +11,9 @@ import pytest
 from immunotwin.errors import GenomicsError
 from immunotwin.genomics.mhc import BindingPredictor, ImmunotwinMhcI, get_predictor
 from immunotwin.genomics.mhc.base import rank_to_ic50_nm, score_to_ic50_nm
-from immunotwin.genomics.mhc.model import default_artifact_path
+from immunotwin.genomics.mhc.bd2009 import parse_prediction_file
+from immunotwin.genomics.mhc.model import default_artifact_path, default_bd2009_path
+from immunotwin.genomics.mhc.train import _train_affinity, affinity_target, canonical_mhc
 from immunotwin.genomics.mhc_io import predict_csv
 
 from .conftest import data_path
@@ -74,9 +76,50 @@ def test_predict_csv(tmp_path):
 
 def test_artifact_metadata_records_provenance(model):
     meta = model.metadata
-    assert meta["training_data"]["ms_benchmark"]["sha256"].startswith("ffd45f7df5e5adac")
-    assert meta["training_data"]["excluded_peptides_from"].endswith("blind.1.txt")
-    assert len(meta["assigned_ligands"]) == len(model.alleles)
+    train = meta["training_data"]
+    assert train["ms_benchmark"]["sha256"].startswith("ffd45f7df5e5adac")
+    assert train["excluded_peptides_from"].endswith("blind.1.txt")
+    bd = train["bd2009"]
+    assert bd["sha256"] == hashlib.sha256(default_bd2009_path().read_bytes()).hexdigest()
+    assert bd["blind_exclusion"] == "peptides"
+    assert bd["rows_used"] == sum(bd["measurements_per_allele"].values())
+    assert bd["group_donor"]["HLA-A*26:03"] == "HLA-A*26:01"
+    assert sum(meta["kinds"].values()) == len(model.alleles)
+    # HLA-A*02:01 is an affinity model (measured IC50s), HLA-C*07:02 a mass-spec motif
+    kinds = dict(zip(model.alleles, model.kinds, strict=True))
+    assert kinds["HLA-A*02:01"] == "affinity" and kinds["HLA-C*07:02"] == "ms_motif"
+
+
+def test_bd2009_file_parsing_and_blind_exclusion():
+    text = (
+        "BENCHMARK\tmethod\tmhckey\tsize\tbinder\tPCC\tAUC\n"
+        "BENCHMARK\tsmmpmbec_cpp\tHLA-A-0201-9\t3\t1\t0.7\t0.9\n"
+        "sequence\tmeas\tpred\n"
+        "SLYNTVATL\t1.500\t2.0\nAAAAAAAAA\t4.301\t4.0\nGILGFVFTL\t1.000\t1.2\n"
+    )
+    name = "cv.bd2009.1_public_cv_rnd.smmpmbec_cpp.HLA-A-0201-9.123.xls"
+    df = parse_prediction_file(name, text)
+    assert df["mhc"].tolist() == ["HLA-A-0201"] * 3
+    assert df["log10_ic50_nm"].tolist() == [1.5, 4.301, 1.0]
+    assert canonical_mhc("HLA-A-0201") == "HLA-A*02:01"
+    blind = pd.DataFrame(
+        {"allele": ["HLA-A*02:01", "HLA-B*07:02"], "sequence": ["SLYNTVATL", "GILGFVFTL"]}
+    )
+    _, _, _, pairs = _train_affinity(df, blind, "pairs", 1.0, 1)
+    assert pairs["rows_used"] == 2  # only the (A*02:01, SLYNTVATL) pair is dropped
+    _, _, _, peps = _train_affinity(df, blind, "peptides", 1.0, 1)
+    assert peps["rows_used"] == 1  # every BLIND peptide is dropped
+    assert affinity_target(np.array([np.log10(50_000.0), 0.0])).tolist() == [0.0, 1.0]
+
+
+def test_blind_pooled_auc_meets_target(model):
+    """Kim 2014 BLIND (disjoint from training): within 0.03 of SMMPMBEC's published 0.919."""
+    from immunotwin.genomics.mhc.evaluate import evaluate_kim2014_blind
+
+    blind = evaluate_kim2014_blind(model, data_path())
+    assert blind["auc_pooled"] >= 0.889
+    assert blind["auc_pooled"] >= blind["auc_pooled_smmpmbec_same_rows"] - 0.03
+    assert blind["n_alleles"] == blind["n_alleles_total"] == 53
 
 
 @pytest.mark.slow
@@ -90,11 +133,9 @@ def test_training_reproduces_artifact_bit_for_bit(tmp_path):
 
 
 @pytest.mark.slow
-def test_blind_auc_and_ms_ppv_beat_chance():
-    from immunotwin.genomics.mhc.evaluate import evaluate_kim2014_blind, evaluate_ms_ppv
+def test_ms_ppv_beats_chance():
+    from immunotwin.genomics.mhc.evaluate import evaluate_ms_ppv
 
     data = data_path()
-    blind = evaluate_kim2014_blind(ImmunotwinMhcI(), data)
-    assert blind["auc_pooled"] > 0.75
     ppv = evaluate_ms_ppv(ImmunotwinMhcI(), data)
     assert ppv["ppv"].median() > 0.7

@@ -122,15 +122,22 @@ def mhc_train(
     data: Annotated[Path, typer.Option("--data", help="shared data folder holding mhc/")],
     out: Annotated[Path, typer.Option("--out", help="artifact path (.npz)")],
     seed: Annotated[int, typer.Option("--seed", help="seed for the random-peptide set")] = 20240607,
+    exclude_blind: Annotated[
+        str,
+        typer.Option(
+            "--exclude-blind",
+            help="drop every Kim 2014 BLIND peptide (peptides, default) or only BLIND pairs",
+        ),
+    ] = "peptides",
 ) -> None:
     """Rebuild the default model artifact from the open training data (bit-for-bit).
 
-    Example: immunotwin mhc train --data ../shared/data --out immunotwin_mhci_v1.npz
+    Example: immunotwin mhc train --data ../shared/data --out immunotwin_mhci_v2.npz
     """
     from immunotwin.genomics.mhc.train import train_model
 
-    meta = train_model(data, out, seed=seed)
-    typer.echo(f"wrote {out}: {len(meta['assigned_ligands'])} alleles")
+    meta = train_model(data, out, seed=seed, exclude_blind=exclude_blind)
+    typer.echo(f"wrote {out}: {sum(meta['kinds'].values())} alleles ({meta['kinds']})")
 
 
 @mhc_app.command("evaluate")

@@ -2,9 +2,13 @@
 
 The string design orders epitopes greedily so that no junctional peptide (a class I window
 spanning two neighbouring epitopes) is a strong binder for the patient's alleles; where no order
-avoids one, an ``AAY`` spacer is inserted (a common class I spacer, Velders et al., J Immunol
-166:5366, 2001) and the check repeated. The coding sequence uses the most frequent human codon
-for each amino acid (Kazusa human codon usage table).
+avoids one, a spacer is inserted and the check repeated: ``AAY`` (a common class I spacer,
+Velders et al., J Immunol 166:5366, 2001), then ``GPGPG`` (Livingston et al., J Immunol
+168:5499, 2002), then the two joined (``AAYGPGPG``, ``GPGPGAAY``: a longer break), taking the first
+(epitope, spacer) pair with no strong junctional binder, or else the pair with the fewest;
+each epitope is tried as the first, then as the last, of the string.
+The coding sequence uses the most frequent human codon for each amino acid (Kazusa human
+codon usage table).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import pandas as pd
 from immunotwin.genomics.mhc.base import BindingPredictor
 
 SPACER = "AAY"
+#: spacers tried in order when no direct junction is clean
+SPACERS = ("AAY", "GPGPG", "AAYGPGPG", "GPGPGAAY")
 #: Most frequent human codon per amino acid (Kazusa Codon Usage Database, Homo sapiens).
 HUMAN_CODON = {
     "A": "GCC",
@@ -88,6 +94,53 @@ def _strong_junctions(
     return [(p, a, cache[(p, a)]) for p in peps for a in alleles if cache[(p, a)] <= ic50_max]
 
 
+def _greedy_order(
+    construct: list[str],
+    remaining: list[str],
+    alleles: Sequence[str],
+    predictor: BindingPredictor,
+    ic50_max: float,
+    lengths: tuple[int, ...],
+    cache: dict,
+) -> tuple[list[str], int, list]:
+    """Append epitopes greedily (spacers where needed); returns (pieces, spacers, binders)."""
+    spacers = 0
+    leftovers: list = []
+    while remaining:
+        tail = "".join(construct)
+        choice = None
+        for cand in remaining:
+            if not _strong_junctions(
+                junction_peptides(tail, cand, lengths), alleles, predictor, ic50_max, cache
+            ):
+                choice = cand
+                break
+        if choice is not None:
+            construct.append(choice)
+        else:
+            best = None
+            for spacer in SPACERS:
+                for cand in remaining:
+                    peps = junction_peptides(tail + spacer, cand, lengths) + junction_peptides(
+                        tail, spacer + cand, lengths
+                    )
+                    bad = _strong_junctions(
+                        list(dict.fromkeys(peps)), alleles, predictor, ic50_max, cache
+                    )
+                    if best is None or len(bad) < len(best[2]):
+                        best = (cand, spacer, bad)
+                    if not bad:
+                        break
+                if not best[2]:
+                    break
+            choice, spacer, bad = best
+            leftovers.extend(bad)
+            construct += [spacer, choice]
+            spacers += 1
+        remaining.remove(choice)
+    return construct, spacers, leftovers
+
+
 def design_string(
     epitopes: Sequence[str],
     alleles: Sequence[str],
@@ -103,44 +156,38 @@ def design_string(
     the check passed).
     """
     lengths = tuple(k for k in (8, 9, 10, 11) if k in predictor.lengths)
-    remaining = list(epitopes)
     cache: dict = {}
-    if not remaining:
+    if not epitopes:
         return {"protein": "", "cds": "", "order": [], "spacers_used": 0, "junction_binders": []}
-    construct = [remaining.pop(0)]
-    spacers = 0
-    leftovers: list = []
-    while remaining:
-        tail = "".join(construct)
-        choice = None
-        for cand in remaining:
-            if not _strong_junctions(
-                junction_peptides(tail, cand, lengths), alleles, predictor, ic50_max, cache
-            ):
-                choice = cand
-                break
-        if choice is not None:
-            construct.append(choice)
-        else:
-            choice = remaining[0]
-            bad = _strong_junctions(
-                junction_peptides(tail + SPACER, choice, lengths)
-                + junction_peptides(tail, SPACER + choice, lengths),
-                alleles,
-                predictor,
-                ic50_max,
-                cache,
-            )
-            leftovers.extend(bad)
-            construct += [SPACER, choice]
-            spacers += 1
-        remaining.remove(choice)
+    best = None
+    # greedy from each starting epitope in turn; keep the first clean design (else the fewest
+    # junctional binders, then the fewest spacers)
+    for start in range(len(epitopes)):
+        remaining = list(epitopes)
+        result = _greedy_order(
+            [remaining.pop(start)], remaining, alleles, predictor, ic50_max, lengths, cache
+        )
+        if best is None or (len(result[2]), result[1]) < (len(best[2]), best[1]):
+            best = result
+        if not best[2]:
+            break
+    # an epitope whose C-terminus joins badly to every other one can go last
+    for last in epitopes if best[2] else ():
+        others = [e for e in epitopes if e != last]
+        head = _greedy_order(others[:1], others[1:], alleles, predictor, ic50_max, lengths, cache)
+        result = _greedy_order(head[0], [last], alleles, predictor, ic50_max, lengths, cache)
+        result = (result[0], head[1] + result[1], head[2] + result[2])
+        if (len(result[2]), result[1]) < (len(best[2]), best[1]):
+            best = result
+        if not best[2]:
+            break
+    construct, spacers, leftovers = best
     protein = "M" + "".join(construct)
     cds = "".join(HUMAN_CODON[a] for a in protein) + "TGA"
     return {
         "protein": protein,
         "cds": cds,
-        "order": [c for c in construct if c != SPACER],
+        "order": [c for c in construct if c not in SPACERS],
         "spacers_used": spacers,
         "junction_binders": [{"peptide": p, "allele": a, "ic50_nm": v} for p, a, v in leftovers],
     }

@@ -14,7 +14,7 @@ PREDICTORS = ("immunotwin", "mhcflurry", "netmhcpan", "mhcnuggets")
 def get_predictor(name: str = "immunotwin") -> BindingPredictor:
     """Predictor by name: the default ``immunotwin`` or an installed external tool."""
     key = name.strip().lower()
-    if key in ("immunotwin", "default", "immunotwin-mhci-v1"):
+    if key in ("immunotwin", "default", "immunotwin-mhci-v2"):
         return ImmunotwinMhcI()
     from immunotwin.genomics.mhc import external
 

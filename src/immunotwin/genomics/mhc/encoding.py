@@ -1,9 +1,9 @@
 """Peptide encodings for class I binding models (pure numpy).
 
-A peptide of length 8-11 is read at its first four and last four residues (P1-P4 and
+A peptide of length 8-11 is read at its first five and last four residues (P1-P5 and
 PΩ-3..PΩ), the positions that carry the main class I anchors (P2, PΩ) and most secondary
-specificity; the middle of longer peptides bulges out of the groove. Eight one-hot positions
-(8 x 20) plus a one-hot length (4) give 164 features.
+specificity; the middle of longer peptides bulges out of the groove (for an 8-mer P5 is also
+PΩ-3). Nine one-hot positions (9 x 20) plus a one-hot length (4) give 184 features.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import numpy as np
 AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
 AA_INDEX = {aa: i for i, aa in enumerate(AMINO_ACIDS)}
 LENGTHS = (8, 9, 10, 11)
-N_POSITIONS = 8
+N_POSITIONS = 9
+#: positions of the motif-only (mass-spec) matrices: P1-P4 and the last four (no P5)
+MOTIF_POSITIONS = (0, 1, 2, 3, 5, 6, 7, 8)
 N_FEATURES = N_POSITIONS * 20 + len(LENGTHS)
 
 _LUT = np.full(256, -1, dtype=np.int16)
@@ -29,7 +31,7 @@ def valid_peptide(peptide: str) -> bool:
 
 
 def residue_indices(peptides: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(n, 8) residue indices at P1-P4 and the last four, and (n,) length indices.
+    """(n, 9) residue indices at P1-P5 and the last four, and (n,) length indices.
 
     Raises ValueError for a peptide outside 8-11 residues or with a non-standard residue.
     """
@@ -43,14 +45,14 @@ def residue_indices(peptides: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         codes = _LUT[np.frombuffer(pep.encode("ascii", "replace"), dtype=np.uint8)]
         if (codes < 0).any():
             raise ValueError(f"peptide {pep!r} has a non-standard amino acid")
-        idx[r, :4] = codes[:4]
-        idx[r, 4:] = codes[-4:]
+        idx[r, :5] = codes[:5]
+        idx[r, 5:] = codes[-4:]
         lens[r] = k - LENGTHS[0]
     return idx, lens
 
 
 def one_hot(peptides: Sequence[str]) -> np.ndarray:
-    """(n, 164) float32 one-hot features (see module docstring)."""
+    """(n, 184) float32 one-hot features (see module docstring)."""
     idx, lens = residue_indices(peptides)
     n = len(peptides)
     x = np.zeros((n, N_FEATURES), dtype=np.float32)

@@ -1,9 +1,10 @@
-"""immunotwin's default class I predictor: per-allele logistic models on eluted-ligand data.
+"""immunotwin's default class I predictor: per-allele linear models (numpy-only inference).
 
-The artifact (``immunotwin/data/mhc/immunotwin_mhci_v1.npz``) holds, per allele, a
-position-specific log-odds matrix over the one-hot encoding of :mod:`.encoding` (learned by
-deconvolving eluted ligands), and the score thresholds of a fixed, seeded set of random
-peptides for percentile ranks. It was produced by :func:`.train.train_model` (see
+The artifact (``immunotwin/data/mhc/immunotwin_mhci_v2.npz``) holds, per allele, a kind
+(``affinity``: ridge regression on measured BD2009 IC50s; ``ms_motif``: log-odds matrix from
+deconvolved eluted ligands), a position-specific weight matrix over the one-hot encoding of
+:mod:`.encoding`, and the score thresholds of a fixed, seeded set of random peptides for
+percentile ranks. It was produced by :func:`.train.train_model` (see
 ``src/immunotwin/data/mhc/README.md`` for data, licence and the exact command).
 """
 
@@ -19,10 +20,14 @@ import pandas as pd
 
 from immunotwin.errors import GenomicsError
 from immunotwin.genomics.hla import normalise_allele
-from immunotwin.genomics.mhc.base import score_to_ic50_nm
+from immunotwin.genomics.mhc.base import BACKGROUND_IC50_NM, score_to_ic50_nm
 from immunotwin.genomics.mhc.encoding import LENGTHS, N_POSITIONS, residue_indices
 
-ARTIFACT_NAME = "immunotwin_mhci_v1.npz"
+ARTIFACT_NAME = "immunotwin_mhci_v2.npz"
+BD2009_NAME = "kim2014_bd2009.tsv.gz"
+MODEL_NAME = "immunotwin-mhci-v2"
+KIND_AFFINITY = "affinity"
+KIND_MS_MOTIF = "ms_motif"
 
 
 def default_artifact_path() -> Path:
@@ -30,19 +35,30 @@ def default_artifact_path() -> Path:
     return Path(str(resources.files("immunotwin") / "data" / "mhc" / ARTIFACT_NAME))
 
 
+def default_bd2009_path() -> Path:
+    """Path of the packaged BD2009 training table (see :mod:`.bd2009`)."""
+    return Path(str(resources.files("immunotwin") / "data" / "mhc" / BD2009_NAME))
+
+
+def affinity_score_to_ic50_nm(score: np.ndarray) -> np.ndarray:
+    """IC50 (nM) from the regression output ``s = 1 - log(IC50)/log(50,000)``."""
+    s = np.clip(np.asarray(score, dtype=float), 0.0, 1.0)
+    return BACKGROUND_IC50_NM ** (1.0 - s)
+
+
 class ImmunotwinMhcI:
     """Default predictor (Apache-2.0 code, weights trained by immunotwin on open data).
 
-    ``ic50_nm`` is :func:`.base.score_to_ic50_nm` of the motif log-odds (an affinity-scale
-    proxy, not a regression on measured IC50s); ``percentile_rank`` is against seeded random
-    peptides.
+    ``ic50_nm`` is the regression estimate for ``affinity`` alleles and
+    :func:`.base.score_to_ic50_nm` of the motif log-odds (an affinity-scale proxy) for
+    ``ms_motif`` alleles; ``percentile_rank`` is against seeded random peptides.
 
     Parameters
     ----------
     artifact : path to a ``.npz`` written by :func:`.train.train_model`; default the packaged one.
     """
 
-    name = "immunotwin-mhci-v1"
+    name = MODEL_NAME
 
     def __init__(self, artifact: str | Path | None = None) -> None:
         path = Path(artifact) if artifact is not None else default_artifact_path()
@@ -54,6 +70,7 @@ class ImmunotwinMhcI:
             )
         with np.load(path, allow_pickle=False) as data:
             self.alleles: tuple[str, ...] = tuple(str(a) for a in data["alleles"])
+            self.kinds: tuple[str, ...] = tuple(str(k) for k in data["kind"])
             self.coef_ = data["coef"].astype(np.float64)
             self.intercept_ = data["intercept"].astype(np.float64)
             self.percentile_levels_ = data["percentile_levels"].astype(np.float64)
@@ -61,7 +78,8 @@ class ImmunotwinMhcI:
             self.metadata = json.loads(str(data["metadata"]))
         self.lengths: tuple[int, ...] = LENGTHS
         self._allele_index = {a: i for i, a in enumerate(self.alleles)}
-        # position-specific tables for fast scoring: (A, 8, 20) and (A, 4)
+        self._is_affinity = np.array([k == KIND_AFFINITY for k in self.kinds])
+        # position-specific tables for fast scoring: (A, 9, 20) and (A, 4)
         n_pos = N_POSITIONS * 20
         self._pssm = self.coef_[:, :n_pos].reshape(len(self.alleles), N_POSITIONS, 20)
         self._length_coef = self.coef_[:, n_pos:]
@@ -74,7 +92,7 @@ class ImmunotwinMhcI:
             return False
 
     def score(self, peptides: Sequence[str], allele_index: np.ndarray) -> np.ndarray:
-        """Motif log-odds score (natural log) for each (peptide, allele index) pair."""
+        """Linear score for each (peptide, allele index) pair (regression output or log-odds)."""
         idx, lens = residue_indices(peptides)
         a = np.asarray(allele_index)
         pos = np.arange(N_POSITIONS)
@@ -123,8 +141,12 @@ class ImmunotwinMhcI:
             {
                 "peptide": peptides,
                 "allele": [canon_cache[a] for a in alleles],
-                "ic50_nm": score_to_ic50_nm(scores),
+                "ic50_nm": np.where(
+                    self._is_affinity[allele_idx],
+                    affinity_score_to_ic50_nm(scores),
+                    score_to_ic50_nm(scores),
+                ),
                 "percentile_rank": ranks,
-                "motif_log_odds": scores,
+                "score": scores,
             }
         )
