@@ -18,7 +18,12 @@ from immunotwin.response.artifact import (
 from immunotwin.response.features import build_features
 from immunotwin.response.hook import score_virtual_patients
 from immunotwin.response.io import read_named_cohort
-from immunotwin.response.metrics import auc_with_ci, brier_score, calibration_slope_intercept
+from immunotwin.response.metrics import (
+    auc_with_ci,
+    brier_score,
+    calibration_slope_intercept,
+    paired_auc_difference,
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +60,30 @@ def test_missing_optional_feature_uses_smaller_submodel(train_small):
     _, contrib, used = m.explain(Z)
     assert used[0] == ("pdl1",) and used[4] == ("prior_therapy", "pdl1")
     assert np.isnan(contrib["prior_systemic_therapy"].iloc[0])
+
+
+def test_nsclc_only_pdl1_submodel(train_small):
+    X, y = train_small
+    m = PatternLogisticClassifier(
+        optional_groups=("prior_therapy", "pdl1"),
+        nsclc_only_groups=("pdl1",),
+        pdl1_transform="sqrt",
+        min_patients=30,
+    ).fit(X, y)
+    pdl1_sub = m.submodels_[("prior_therapy", "pdl1")]
+    nsclc = (X["type_NSCLC"] == 1) & X["pdl1_tps_percent"].notna()
+    assert pdl1_sub["n_train"] == int((nsclc & X["prior_systemic_therapy"].notna()).sum())
+    Z = X.iloc[:2].copy()
+    Z["pdl1_tps_percent"] = 50.0
+    Z["type_NSCLC"] = [1.0, 0.0]
+    Z.loc[Z.index[1], [c for c in Z if c.startswith("type_")]] = 0.0
+    Z.loc[Z.index[1], "type_Melanoma"] = 1.0
+    _, _, used = m.explain(Z)
+    assert used == [("prior_therapy", "pdl1"), ("prior_therapy",)]
+    # a higher TPS raises the NSCLC probability (the sqrt transform keeps the order)
+    hi = Z.iloc[[0]].copy()
+    hi["pdl1_tps_percent"] = 90.0
+    assert m.predict_proba(hi)[0, 1] > m.predict_proba(Z.iloc[[0]])[0, 1]
 
 
 def test_explanations_add_up_to_log_odds(train_small):
@@ -118,3 +147,13 @@ def test_metrics_known_values():
     p = rng.uniform(0.05, 0.95, 4000)
     a, b = calibration_slope_intercept(rng.uniform(size=4000) < p, p)
     assert abs(a) < 0.15 and abs(b - 1) < 0.15
+
+
+def test_paired_auc_difference_known_values():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    good = np.array([0.1, 0.2, 0.8, 0.9, 0.3, 0.7])  # AUC 1
+    bad = np.array([0.9, 0.2, 0.1, 0.8, 0.3, 0.7])  # AUC 4/9
+    d, lo, hi = paired_auc_difference(y, good, bad, n_boot=300)
+    assert d == pytest.approx(1 - 4 / 9) and lo <= d <= hi
+    d0, lo0, hi0 = paired_auc_difference(y, good, good, n_boot=50)
+    assert d0 == 0.0 and lo0 == 0.0 and hi0 == 0.0

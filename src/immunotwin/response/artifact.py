@@ -29,11 +29,13 @@ from .survival import cox_risk, fit_cox, survival_design
 ARTIFACT_NAME = "response_model.json"
 #: hyper-parameters chosen by ``validation.select_model`` (see docs/response.md)
 CHOSEN_PARAMS: dict = {
-    "C": 0.3,
+    "C": 1.0,
     "optional_groups": ["prior_therapy", "pdl1"],
     "min_patients": 100,
     "max_iter": 5000,
     "tmb_transform": "linear",
+    "pdl1_transform": "sqrt",
+    "nsclc_only_groups": ["pdl1"],
 }
 TRAIN_COHORT = "Chowell_train"
 
@@ -70,8 +72,7 @@ def train(data_dir: str | Path | None = None, seed: int = 0) -> dict:
     df = read_named_cohort(data_dir, TRAIN_COHORT)
     X = build_features(df)
     y = df["Response"].to_numpy(float)
-    params = dict(CHOSEN_PARAMS)
-    params["optional_groups"] = tuple(params["optional_groups"])
+    params = _tuple_params(CHOSEN_PARAMS)
     model = PatternLogisticClassifier(**params).fit(X, y)
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
     cv = [
@@ -106,10 +107,23 @@ def train(data_dir: str | Path | None = None, seed: int = 0) -> dict:
     }
 
 
+_TUPLE_PARAMS = ("optional_groups", "nsclc_only_groups")
+
+
+def _tuple_params(params: dict) -> dict:
+    """Hyper-parameters with the JSON lists turned back into tuples."""
+    out = dict(params)
+    for key in _TUPLE_PARAMS:
+        if key in out:
+            out[key] = tuple(out[key])
+    return out
+
+
 def model_to_dict(model: PatternLogisticClassifier) -> dict:
     """JSON-able form of a fitted classifier."""
     params = model.get_params()
-    params["optional_groups"] = list(params["optional_groups"])
+    for key in _TUPLE_PARAMS:
+        params[key] = list(params[key])
     return {
         "params": params,
         "core_median": model.core_median_,
@@ -130,9 +144,7 @@ def model_to_dict(model: PatternLogisticClassifier) -> dict:
 
 def model_from_dict(d: dict) -> PatternLogisticClassifier:
     """Rebuild a fitted classifier from :func:`model_to_dict` output."""
-    params = dict(d["params"])
-    params["optional_groups"] = tuple(params["optional_groups"])
-    m = PatternLogisticClassifier(**params)
+    m = PatternLogisticClassifier(**_tuple_params(d["params"]))
     m.classes_ = np.array([0, 1])
     m.core_median_ = dict(d["core_median"])
     m.submodels_ = {

@@ -185,6 +185,12 @@ def _format(result: dict) -> str:
             f"  n={r['n']}  (immunotwin on same patients "
             f"{r['immunotwin_auc_same_patients']:.3f})"
         )
+        d = r.get("immunotwin_minus_this")
+        if d:
+            lines.append(
+                f"    immunotwin - {name}: {d['diff']:+.3f} "
+                f"[{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}] (paired bootstrap)"
+            )
     cal = result.get("calibration")
     if cal:
         lines.append(

@@ -31,6 +31,39 @@ def auc_with_ci(
     return auc, float(low), float(high)
 
 
+def paired_auc_difference(
+    y: np.ndarray,
+    score_a: np.ndarray,
+    score_b: np.ndarray,
+    n_boot: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float, float]:
+    """AUC(score_a) - AUC(score_b) on the same patients, with a paired percentile bootstrap CI.
+
+    Each resample draws patients with replacement and scores both models on the same draw, so
+    the CI accounts for the correlation of two scores on one cohort. Rows where either score
+    (or y) is NaN are dropped. Returns (difference, low, high).
+    """
+    y = np.asarray(y, float)
+    a = np.asarray(score_a, float)
+    b = np.asarray(score_b, float)
+    keep = ~np.isnan(y) & ~np.isnan(a) & ~np.isnan(b)
+    y, a, b = y[keep], a[keep], b[keep]
+    diff = float(roc_auc_score(y, a) - roc_auc_score(y, b))
+    rng = np.random.default_rng(seed)
+    boots = []
+    n = len(y)
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        if y[idx].min() == y[idx].max():
+            continue
+        boots.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(boots, [alpha, 1.0 - alpha])
+    return diff, float(low), float(high)
+
+
 def brier_score(y: np.ndarray, prob: np.ndarray) -> float:
     """Mean squared difference between predicted probability and the 0/1 outcome."""
     y = np.asarray(y, float)

@@ -24,6 +24,7 @@ from ..errors import InputError
 from .features import CORE_FEATURES, OPTIONAL_GROUPS
 
 _GROUP_NAMES = tuple(OPTIONAL_GROUPS)
+_NSCLC_COLUMN = "type_NSCLC"
 
 
 class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
@@ -37,6 +38,13 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
     min_patients : a submodel is fitted only if at least this many training patients have all
         its groups measured; otherwise the pattern falls back to the largest fitted sub-pattern.
     max_iter : iterations of the lbfgs solver.
+    tmb_transform : ``"linear"`` (capped TMB, as LORIS) or ``"log"`` (log1p of capped TMB).
+    pdl1_transform : ``"linear"`` (TPS in %) or ``"sqrt"`` (square root of TPS in %, which
+        spreads the many low values and compresses the 50-100 % plateau).
+    nsclc_only_groups : optional groups whose submodels are fitted on, and applied to, NSCLC
+        patients only (PD-L1 TPS is validated and routinely measured in NSCLC; in other types
+        the same patient falls back to the largest submodel without these groups). The NSCLC
+        submodels play the role of NSCLC-LORIS (Chang et al. 2024) inside the pattern scheme.
 
     Attributes
     ----------
@@ -51,6 +59,8 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
         "min_patients": [Interval(numbers.Integral, 10, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 10, None, closed="left")],
         "tmb_transform": [StrOptions({"linear", "log"})],
+        "pdl1_transform": [StrOptions({"linear", "sqrt"})],
+        "nsclc_only_groups": [tuple, list],
     }
 
     def __init__(
@@ -60,12 +70,16 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
         min_patients: int = 100,
         max_iter: int = 5000,
         tmb_transform: str = "linear",
+        pdl1_transform: str = "linear",
+        nsclc_only_groups: tuple[str, ...] = (),
     ) -> None:
         self.C = C
         self.optional_groups = optional_groups
         self.min_patients = min_patients
         self.max_iter = max_iter
         self.tmb_transform = tmb_transform
+        self.pdl1_transform = pdl1_transform
+        self.nsclc_only_groups = nsclc_only_groups
 
     # ----------------------------------------------------------------- helpers
     def _check_X(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -87,7 +101,12 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
         X = X[need].astype(float).copy()
         if self.tmb_transform == "log":
             X["tmb_capped"] = np.log1p(X["tmb_capped"])
+        if self.pdl1_transform == "sqrt" and "pdl1_tps_percent" in X:
+            X["pdl1_tps_percent"] = np.sqrt(X["pdl1_tps_percent"])
         return X
+
+    def _nsclc_rows(self, X: pd.DataFrame) -> np.ndarray:
+        return (X[_NSCLC_COLUMN] == 1.0).to_numpy()
 
     def _patterns(self, X: pd.DataFrame) -> list[tuple[str, ...]]:
         """Tuple of measured optional groups for each row."""
@@ -95,7 +114,12 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
             g: X[list(OPTIONAL_GROUPS[g])].notna().all(axis=1).to_numpy()
             for g in self.optional_groups
         }
-        return [tuple(g for g in self.optional_groups if have[g][i]) for i in range(len(X))]
+        nsclc = self._nsclc_rows(X)
+        only = set(self.nsclc_only_groups)
+        return [
+            tuple(g for g in self.optional_groups if have[g][i] and (nsclc[i] or g not in only))
+            for i in range(len(X))
+        ]
 
     def _resolve(self, pattern: tuple[str, ...]) -> tuple[str, ...]:
         """The fitted pattern used for a requested one (largest fitted subset)."""
@@ -111,7 +135,7 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: np.ndarray) -> PatternLogisticClassifier:
         """Fit one standardised logistic regression per optional-group pattern; returns self."""
         self._validate_params()
-        unknown = set(self.optional_groups) - set(_GROUP_NAMES)
+        unknown = (set(self.optional_groups) | set(self.nsclc_only_groups)) - set(_GROUP_NAMES)
         if unknown:
             raise InputError(
                 f"unknown optional groups {sorted(unknown)}",
@@ -136,6 +160,8 @@ class PatternLogisticClassifier(ClassifierMixin, BaseEstimator):
             for pattern in itertools.combinations(groups, k):
                 cols = core + [c for g in pattern for c in OPTIONAL_GROUPS[g]]
                 rows = X[cols].notna().all(axis=1).to_numpy()
+                if set(pattern) & set(self.nsclc_only_groups):
+                    rows &= self._nsclc_rows(X)
                 if rows.sum() < self.min_patients or len(np.unique(y[rows])) < 2:
                     continue
                 Z = X.loc[rows, cols].to_numpy(float)

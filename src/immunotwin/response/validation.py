@@ -18,20 +18,27 @@ from .artifact import model_from_dict, predict_cohort
 from .baselines import loris_nsclc, loris_pan_cancer, pdl1_score, tmb_score
 from .features import build_features
 from .io import read_named_cohort
-from .metrics import auc_with_ci, brier_score, calibration_slope_intercept, reliability_curve
+from .metrics import (
+    auc_with_ci,
+    brier_score,
+    calibration_slope_intercept,
+    paired_auc_difference,
+    reliability_curve,
+)
 from .model import PatternLogisticClassifier
 from .survival import c_index
 
 SELECTION_COHORTS = ("Chowell_test", "MSK2", "Vanguri_NSCLC")
 HOLDOUT_COHORT = "MSK1"
 GRID_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("prior_therapy",),
     ("prior_therapy", "pdl1"),
     ("prior_therapy", "pdl1", "drug"),
     ("prior_therapy", "pdl1", "fcna"),
-    ("prior_therapy", "pdl1", "fcna", "drug", "sex", "platelets"),
 )
-GRID_C = (0.03, 0.3, 1.0)
+GRID_C = (0.1, 0.3, 1.0)
+GRID_TMB = ("linear", "log")
+GRID_PDL1 = ("linear", "sqrt")
+GRID_NSCLC_ONLY: tuple[tuple[str, ...], ...] = ((), ("pdl1",))
 
 
 def select_model(data_dir: str | Path, seed: int = 0) -> pd.DataFrame:
@@ -43,8 +50,15 @@ def select_model(data_dir: str | Path, seed: int = 0) -> pd.DataFrame:
     X, y = build_features(train), train["Response"].to_numpy(float)
     cohorts = {k: read_named_cohort(data_dir, k) for k in SELECTION_COHORTS}
     rows = []
-    for groups, C, tmb in itertools.product(GRID_GROUPS, GRID_C, ("linear", "log")):
-        params = {"C": C, "optional_groups": groups, "tmb_transform": tmb}
+    grid = itertools.product(GRID_GROUPS, GRID_C, GRID_TMB, GRID_PDL1, GRID_NSCLC_ONLY)
+    for groups, C, tmb, pdl1, only in grid:
+        params = {
+            "C": C,
+            "optional_groups": groups,
+            "tmb_transform": tmb,
+            "pdl1_transform": pdl1,
+            "nsclc_only_groups": only,
+        }
         folds = StratifiedKFold(5, shuffle=True, random_state=seed)
         cv = [
             PatternLogisticClassifier(**params).fit(X.iloc[a], y[a]).score(X.iloc[b], y[b])
@@ -55,6 +69,8 @@ def select_model(data_dir: str | Path, seed: int = 0) -> pd.DataFrame:
             "optional_groups": "+".join(groups),
             "C": C,
             "tmb_transform": tmb,
+            "pdl1_transform": pdl1,
+            "pdl1_nsclc_only": bool(only),
             "cv5_auc_train": float(np.mean(cv)),
         }
         for name, df in cohorts.items():
@@ -72,7 +88,8 @@ def evaluate(df: pd.DataFrame, artifact: dict, n_boot: int = 1000, seed: int = 0
     """AUC (bootstrap 95 % CI) of immunotwin, LORIS, NSCLC-LORIS, TMB, PD-L1; calibration; C.
 
     Every score is evaluated on the patients for whom it is defined (n given), and next to it
-    immunotwin's AUC on exactly those patients (``immunotwin_auc_same_patients``).
+    immunotwin's AUC on exactly those patients (``immunotwin_auc_same_patients``) and the paired
+    difference immunotwin - score with its paired bootstrap 95 % CI (``immunotwin_minus_this``).
     """
     pred = predict_cohort(df, artifact)
     y = df["Response"].to_numpy(float) if "Response" in df else None
@@ -97,6 +114,11 @@ def evaluate(df: pd.DataFrame, artifact: dict, n_boot: int = 1000, seed: int = 0
                     "n": int(ok.sum()),
                     "immunotwin_auc_same_patients": _auc(y[ok], scores["immunotwin"][ok]),
                 }
+                if name != "immunotwin":
+                    d, dlo, dhi = paired_auc_difference(
+                        y[ok], scores["immunotwin"][ok], s[ok], n_boot=n_boot, seed=seed
+                    )
+                    out["auc"][name]["immunotwin_minus_this"] = {"diff": d, "ci95": [dlo, dhi]}
         p = scores["immunotwin"]
         ok = ~np.isnan(y)
         a, b = calibration_slope_intercept(y[ok], p[ok])
