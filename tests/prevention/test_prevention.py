@@ -111,7 +111,7 @@ def test_cli_writes_outputs(tmp_path):
     app = typer.Typer()
     app.command()(prevention)
     result = CliRunner().invoke(
-        app, [str(EXAMPLES / "hpv_prevention.yaml"), "--out", str(tmp_path)]
+        app, [str(EXAMPLES / "prevention" / "hpv_prevention.yaml"), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0, result.output
     assert "cases prevented per 100,000" in result.output

@@ -1,6 +1,6 @@
 """Typer command for preventive vaccination; the lead registers it on the main app:
 
-    app.command("prevention")(prevention_cli.prevention)
+app.command("prevention")(prevention_cli.prevention)
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def prevention(
 ) -> None:
     """Cases of vaccine-preventable lesions per 100,000 with and without a vaccination programme.
 
-    Example: immunotwin prevention examples/hpv_prevention.yaml --out runs/hpv
+    Example: immunotwin prevention examples/prevention/hpv_prevention.yaml --out runs/hpv
     """
     from immunotwin.prevention.incidence import run_prevention
     from immunotwin.prevention.io import load_prevention_spec, write_prevention
@@ -48,4 +48,3 @@ def prevention(
             f"{row.cases_with_programme_per_100k:.1f})"
         )
     typer.echo("wrote " + ", ".join(str(p) for p in paths))
-

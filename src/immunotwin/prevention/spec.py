@@ -70,7 +70,10 @@ class PreventionSpec(_Frozen):
     horizon_years: float = Field(gt=0, le=100)
     coverage: float = Field(ge=0.0, le=1.0, description="fraction of the cohort fully vaccinated")
     naive_fraction: float = Field(
-        default=1.0, ge=0.0, le=1.0, description="fraction naive to the vaccine types when vaccinated"
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="fraction naive to the vaccine types when vaccinated",
     )
     efficacy_waning_per_year: float = Field(
         default=0.0, ge=0.0, description="exponential waning rate of efficacy (0 = lifelong)"

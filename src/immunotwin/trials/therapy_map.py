@@ -6,9 +6,10 @@ effects (weight, albumin, sex ...) and log-normal inter-individual variability. 
 chemotherapy fills one of four K-PD exposure slots (dose-normalised; CHOP uses all four), a
 VEGFR-TKI the ``tki_exposure`` slot, bevacizumab the ``antivegf`` PK slot, peptide and mRNA vaccines
 the vaccine depot, sipuleucel-T a bolus of homing DCs and talimogene laherparepvec the oncolytic
-virus state (:mod:`immunotwin.model.immune.vaccines`, :mod:`immunotwin.model.immune.targeted`). Radiotherapy fractions
-become linear-quadratic TRANSFER/SCALE_STATE events (:mod:`immunotwin.model.immune.radiotherapy`).
-A drug class the model does not simulate yet is refused with a clear error, before anything runs.
+virus state (:mod:`immunotwin.model.immune.vaccines`, :mod:`immunotwin.model.immune.targeted`).
+Radiotherapy fractions become linear-quadratic TRANSFER/SCALE_STATE events
+(:mod:`immunotwin.model.immune.radiotherapy`). A drug class the model does not simulate yet is
+refused with a clear error, before anything runs.
 """
 
 from __future__ import annotations
@@ -579,7 +580,10 @@ def plan_arm(
             if drug.pk.model != "kpd":
                 raise _refuse(drug, arm, "needs a K-PD virus-activity index in the catalogue")
             name, decay = set_in_model_units(
-                model, "oncolytic_virus_decay_rate", np.full(n, drug.pk.elimination_per_day), "1/day"
+                model,
+                "oncolytic_virus_decay_rate",
+                np.full(n, drug.pk.elimination_per_day),
+                "1/day",
             )
             values[name] = decay
             target_state = model.state_index("oncolytic_virus")

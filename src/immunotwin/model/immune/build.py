@@ -22,8 +22,8 @@ DESCRIPTION = (
     "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, tumour-targeting "
     "antibodies (ADCC/ADCP/CDC, signalling), chemotherapy "
     "exposure slots (four agents), therapeutic vaccines (depot, DC product) and oncolytic virus, "
-    "VEGFR-TKI and anti-VEGF effects, radiotherapy (fractions are events), IL-2/IFN-alpha effects, host "
-    "lymphocytes and organ toxicity. Time in days."
+    "VEGFR-TKI and anti-VEGF effects, radiotherapy (fractions are events), IL-2/IFN-alpha "
+    "effects, host lymphocytes and organ toxicity. Time in days."
 )
 
 

@@ -77,8 +77,12 @@ def add_vaccines(model: Model) -> Model:
     vx, dcv, ov = "vaccine_depot", "dc_vaccine", "oncolytic_virus"
     return m.extend(
         states=[
-            state(vx, "dimensionless", "Vx: vaccine antigen depot (1 = reference dose)", abs_tol=1e-9),
-            state(dcv, "cell", "DCs presenting the vaccine antigen in the lymph node", abs_tol=1e-3),
+            state(
+                vx, "dimensionless", "Vx: vaccine antigen depot (1 = reference dose)", abs_tol=1e-9
+            ),
+            state(
+                dcv, "cell", "DCs presenting the vaccine antigen in the lymph node", abs_tol=1e-3
+            ),
             state(
                 ov,
                 "dimensionless",
