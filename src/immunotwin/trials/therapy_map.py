@@ -533,6 +533,8 @@ def plan_arm(
                 exposure = _normalised_exposure(drug, item, admin.amount, arm)
             events += cytokine_events(model, drug, admin, exposure, params)
             target_state = None
+        elif drug.key == "placebo":
+            target_state = None  # inactive comparator: dose log only
         elif drug.drug_class == "targeted_drug" and drug.key in TKI_DRUGS:
             _claim(single_slot_owner, "tki", drug, arm)
             if drug.pk.model != "kpd":
