@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,3 +75,18 @@ def test_pvacseq_expected_table_maps():
     slot = neoantigen_vaccine_parameters(table, ic50_max_nm=50_000.0)
     assert slot.encoded_epitopes == 34
     assert 0 < slot.vaccine_clones <= 0.3 * 34 and 0 < slot.vaccine_tumor_coverage <= 1
+
+
+def test_daily_tki_dosing_becomes_zero_order_input_runs():
+    from immunotwin.model.immune import immunotwin_model
+    from immunotwin.trials.therapy_map import tki_input_events
+
+    model = immunotwin_model()
+    # sunitinib 4 weeks on / 2 off for two cycles: one on/off pair per cycle, 1 dose per day
+    days = np.concatenate([np.arange(0, 28), np.arange(42, 70)]).astype(float)
+    events = tki_input_events(model, days, np.array([1.0, 0.5]))
+    assert [e[0] for e in events] == [0.0, 28.0, 42.0, 70.0]
+    assert events[0][4].tolist() == [1.0, 0.5] and events[1][4].tolist() == [0.0, 0.0]
+    # twice daily: two reference doses per day
+    bid = tki_input_events(model, np.arange(0, 10, 0.5), np.array([1.0]))
+    assert bid[0][4].tolist() == [2.0] and bid[1][0] == 10.0

@@ -414,6 +414,29 @@ def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     )
 
 
+def tki_input_events(
+    model: Model, days: np.ndarray, exposure: np.ndarray
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Daily oral dosing as a zero-order input: for each run of administrations at most one day
+    apart, ``tki_input_rate`` = (exposure per administration) x (administrations per day) from
+    the run's first day to one dosing interval after its last (then 0)."""
+    days = np.sort(np.asarray(days, dtype=float))
+    if days.size == 0:
+        return []
+    index = model.parameter_index("tki_input_rate")
+    breaks = np.flatnonzero(np.diff(days) > 1.0 + 1e-9)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [days.size - 1]])
+    out = []
+    for a, b in zip(starts, ends, strict=True):
+        count = b - a + 1
+        interval = (days[b] - days[a]) / (count - 1) if count > 1 else 1.0
+        per_day = 1.0 / max(interval, 1e-9)
+        out.append((float(days[a]), EventKind.SET_PARAMETER, index, 0, exposure * per_day))
+        out.append((float(days[b] + interval), EventKind.SET_PARAMETER, index, 0, 0.0 * exposure))
+    return out
+
+
 def _claim(owners: dict[str, str], slot: str, drug: Drug, arm: Arm) -> None:
     """One drug per single-drug slot in an arm (several regimen items of it are fine)."""
     owner = owners.setdefault(slot, drug.key)
@@ -543,8 +566,10 @@ def plan_arm(
                 model, "tki_decay_rate", np.full(n, drug.pk.elimination_per_day), "1/day"
             )
             values[name] = decay
-            target_state = model.state_index("tki_exposure")
-            amounts = _normalised_exposure(drug, item, admin.amount, arm)
+            events += tki_input_events(
+                model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
+            )
+            target_state = None
         elif drug.drug_class == "targeted_antibody" and set(drug.targets) & ANTIVEGF_TARGETS:
             _claim(single_slot_owner, "antivegf", drug, arm)
             if drug.pk.model != "two_compartment" or admin.amount_unit != "mg":

@@ -110,7 +110,7 @@ def test_vaccines_load_dcs_and_raise_priming_and_effectors(runs, key):
 def test_tvec_kills_locally_and_recruits_dcs(runs):
     treated, untreated = runs["tvec"]
     day = 60
-    assert (_total_tumor(treated)[:, day] < 0.8 * _total_tumor(untreated)[:, day]).all()
+    assert (_total_tumor(treated)[:, day] < 0.9 * _total_tumor(untreated)[:, day]).all()
     assert (treated.state("oncolytic_virus")[:, 22] > 0).all()
     # GM-CSF-driven DC recruitment while the virus is active (3 days after the first 4e8 PFU)
     dc_day = 24

@@ -1,10 +1,12 @@
 """Targeted drugs: VEGFR-TKI exposure and the anti-VEGF antibody slot (brief §2.4, §2.6, §3).
 
 - ``tki_exposure`` (K, dose-normalised K-PD: a reference dose adds 1, decays at the drug's
-  day-scale rate from the catalogue). Effect E_TKI = H(K; K50). Growth inhibition
-  I_TKI = I_max,TKI E_TKI (in the tumour growth factor); sunitinib-like MDSC depletion
-  k_TKI,MD E_TKI Md (Ko 2009 Clin Cancer Res) and Treg reduction k_TKI,R E_TKI Rt (Finke 2008
-  Clin Cancer Res).
+  day-scale rate from the catalogue). Daily oral dosing enters as a zero-order input
+  ``tki_input_rate`` (reference doses per day) switched on over each run of consecutive dosing
+  days and off after it (two events per run instead of one per dose; same mean exposure).
+  Effect E_TKI = H(K; K50). Growth inhibition I_TKI = I_max,TKI E_TKI (in the tumour growth factor);
+  sunitinib-like MDSC depletion k_TKI,MD E_TKI Md (Ko 2009 Clin Cancer Res) and Treg reduction
+  k_TKI,R E_TKI Rt (Finke 2008 Clin Cancer Res).
 - ``antivegf_central``/``antivegf_peripheral`` (mg): two-compartment PK of bevacizumab (Han 2016;
   per-patient values from the catalogue). Effect E_VEGF = c/(c + EC50). Vascular normalisation
   raises T-cell entry by (1 + a_VEGF E_VEGF) (the factor multiplies k_in in the effector module)
@@ -20,6 +22,7 @@ from immunotwin.model.immune.catalog import with_parameters
 from immunotwin.model.spec import Model
 
 PARAMETERS = (
+    "tki_input_rate",
     "tki_decay_rate",
     "tki_half_exposure",
     "tki_growth_inhibition_max",
@@ -74,6 +77,13 @@ def add_targeted(model: Model) -> Model:
             ),
         ],
         processes=[
+            process(
+                "tki_input",
+                "tki_input_rate",
+                "1/day",
+                {k: 1},
+                "daily oral dosing as a zero-order input over each on-treatment run",
+            ),
             process("tki_decay", f"tki_decay_rate*{k}", "1/day", {k: -1}, "TKI exposure decay"),
             process(
                 "tki_mdsc_depletion",
