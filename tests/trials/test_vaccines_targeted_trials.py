@@ -60,4 +60,3 @@ def test_sipuleucel_t_prolongs_survival_without_shrinkage():
     assert orr <= 0.1
     shrink = np.median(sipt.patients["best_pct_change"] - placebo.patients["best_pct_change"])
     assert abs(shrink) < 10.0
-

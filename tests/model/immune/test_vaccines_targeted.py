@@ -11,8 +11,8 @@ from immunotwin.population.biomarker_map import apply_biomarkers
 from immunotwin.population.calibration import apply_calibration
 from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.population.virtual_patients import sample_patients
-from immunotwin.trials.spec import Arm, RegimenItem
 from immunotwin.trials.engine import resolve_calibration
+from immunotwin.trials.spec import Arm, RegimenItem
 from immunotwin.trials.therapy_map import plan_arm
 
 CELLS_37MM = 0.75 * np.pi / 6 * 3.7**3 / 2.53e-9
