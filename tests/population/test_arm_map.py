@@ -15,7 +15,19 @@ from immunotwin.trials.load import load_trial_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-SIMULATED_CLASSES = {"checkpoint_inhibitor", "chemotherapy"}
+# trials.csv therapy classes and catalogue drug classes the model simulates (issue 6 adds
+# vaccines, oncolytic virus, VEGFR-TKIs, bevacizumab and the inactive placebo)
+SIMULATED_CLASSES = {
+    "checkpoint_inhibitor",
+    "chemotherapy",
+    "cancer_vaccine",
+    "oncolytic_virus",
+    "targeted",
+    "targeted_drug",
+    "targeted_antibody",
+    "combination",
+    "supportive",
+}
 
 
 @pytest.fixture(scope="module")

@@ -49,7 +49,7 @@ idecabtagene_vicleucel ciltacabtagene_autoleucel lifileucel afamitresgene_autole
 talimogene_laherparepvec gp100_peptide_vaccine neoantigen_mrna_vaccine hpv_vaccine carboplatin
 cisplatin paclitaxel nab_paclitaxel pemetrexed docetaxel gemcitabine cyclophosphamide fludarabine
 doxorubicin vincristine prednisone oxaliplatin fluorouracil irinotecan leucovorin sunitinib
-osimertinib sorafenib dacarbazine radiotherapy tocilizumab
+osimertinib sorafenib dacarbazine radiotherapy tocilizumab placebo
 """.split()  # noqa: SIM905
 
 

@@ -96,7 +96,12 @@ class ParameterSet(BaseModel):
 
 
 MULTIPLIER_GROUPS: dict[str, tuple[str, ...]] = {
-    "chemo_kill_tumor": ("chemo_a_kill_tumor", "chemo_b_kill_tumor"),
+    "chemo_kill_tumor": (
+        "chemo_a_kill_tumor",
+        "chemo_b_kill_tumor",
+        "chemo_c_kill_tumor",
+        "chemo_d_kill_tumor",
+    ),
 }
 """A multiplier named after a group applies to each member (the two chemotherapy slots share
 one potency: the drug catalogue gives no drug-specific potency yet)."""

@@ -3,9 +3,13 @@
 Checkpoint antibodies fill the model's PK slot for their target (anti-PD-1, anti-PD-L1,
 anti-CTLA-4) with the drug's population PK from the catalogue: typical values, covariate
 effects (weight, albumin, sex ...) and log-normal inter-individual variability. Cytotoxic
-chemotherapy fills one of two K-PD exposure slots (dose-normalised). Radiotherapy fractions
-become linear-quadratic TRANSFER/SCALE_STATE events (:mod:`immunotwin.model.immune.radiotherapy`).
-A drug class the model does not simulate yet is refused with a clear error, before anything runs.
+chemotherapy fills one of four K-PD exposure slots (dose-normalised; CHOP uses all four), a
+VEGFR-TKI the ``tki_exposure`` slot, bevacizumab the ``antivegf`` PK slot, peptide and mRNA vaccines
+the vaccine depot, sipuleucel-T a bolus of homing DCs and talimogene laherparepvec the oncolytic
+virus state (:mod:`immunotwin.model.immune.vaccines`, :mod:`immunotwin.model.immune.targeted`).
+Radiotherapy fractions become linear-quadratic TRANSFER/SCALE_STATE events
+(:mod:`immunotwin.model.immune.radiotherapy`). A drug class the model does not simulate yet is
+refused with a clear error, before anything runs.
 """
 
 from __future__ import annotations
@@ -29,7 +33,16 @@ CHECKPOINT_SLOTS = {
     "CTLA-4": "antictla4",
     "LAG-3": "antilag3",
 }
-CHEMO_SLOTS = ("chemo_a", "chemo_b")
+CHEMO_SLOTS = ("chemo_a", "chemo_b", "chemo_c", "chemo_d")
+# sunitinib-like VEGFR tyrosine-kinase inhibitors (``tki_exposure``, K-PD)
+TKI_DRUGS = {"sunitinib", "sorafenib"}
+ANTIVEGF_TARGETS = {"VEGF-A"}
+# vaccine products -> prefix of their product parameters in parameters/vaccines.toml
+VACCINE_PRODUCTS = {
+    "gp100_peptide_vaccine": "gp100_vaccine",
+    "neoantigen_mrna_vaccine": "neoantigen_vaccine",
+    "sipuleucel_t": "sipuleucel",
+}
 CYTOKINES = ("aldesleukin", "interferon_alfa_2b")
 # tumour-cell targets of the antitarget slot; signalling blockade and complement per target
 ANTITARGET_TARGETS = {"CD20", "HER2", "EGFR"}
@@ -355,6 +368,42 @@ def target_mediated_events(
     ]
 
 
+def vaccine_slot_values(
+    model: Model, drug: Drug, params: np.ndarray | None, n: int
+) -> dict[str, np.ndarray]:
+    """Per-patient plugs of the vaccine slot (q_vac, n_cl,vac, f_vAg, a_adj) for a product.
+
+    gp100 peptides and sipuleucel-T use their product parameters. The personalised neoantigen
+    mRNA vaccine encodes min(n_enc, candidates) epitopes, the candidates being the patient's
+    tumour-reactive clone number ``n_clones`` (the TMB map of :mod:`immunotwin.population.
+    biomarker_map`); n_cl,vac = c_ep x encoded, q_vac = the patient's ``antigen_quality`` and
+    f_vAg = ``neoantigen_vaccine_tumor_coverage``. A measured neoantigen list maps to the same
+    plugs with :func:`immunotwin.therapies.vaccines.neoantigen_vaccine_parameters`.
+    """
+    prefix = VACCINE_PRODUCTS[drug.key]
+
+    def par(name: str) -> np.ndarray:
+        return patient_values(model, params, name, n)
+
+    if drug.key == "neoantigen_mrna_vaccine":
+        encoded = np.minimum(par("neoantigen_vaccine_max_epitopes"), par("n_clones"))
+        return {
+            "vaccine_antigen_quality": par("antigen_quality"),
+            "vaccine_clones": par("neoantigen_vaccine_clones_per_epitope") * encoded,
+            "vaccine_tumor_coverage": par("neoantigen_vaccine_tumor_coverage"),
+            "vaccine_adjuvant": par("neoantigen_vaccine_adjuvant"),
+        }
+    out = {
+        "vaccine_antigen_quality": par(f"{prefix}_antigen_quality"),
+        "vaccine_clones": par(f"{prefix}_clones"),
+        "vaccine_tumor_coverage": par(f"{prefix}_tumor_coverage"),
+    }
+    out["vaccine_adjuvant"] = (
+        par(f"{prefix}_adjuvant") if drug.key == "gp100_peptide_vaccine" else np.zeros(n)
+    )
+    return out
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -363,6 +412,36 @@ def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
         fix="this therapy family is not simulated by this version's model yet; see "
         "`immunotwin catalog drugs` and docs/model.md for what the model covers",
     )
+
+
+def tki_input_events(
+    model: Model, days: np.ndarray, exposure: np.ndarray
+) -> list[tuple[float, EventKind, int, int, np.ndarray]]:
+    """Daily oral dosing as a zero-order input: for each run of administrations at most one day
+    apart, ``tki_input_rate`` = (exposure per administration) x (administrations per day) from
+    the run's first day to one dosing interval after its last (then 0)."""
+    days = np.sort(np.asarray(days, dtype=float))
+    if days.size == 0:
+        return []
+    index = model.parameter_index("tki_input_rate")
+    breaks = np.flatnonzero(np.diff(days) > 1.0 + 1e-9)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [days.size - 1]])
+    out = []
+    for a, b in zip(starts, ends, strict=True):
+        count = b - a + 1
+        interval = (days[b] - days[a]) / (count - 1) if count > 1 else 1.0
+        per_day = 1.0 / max(interval, 1e-9)
+        out.append((float(days[a]), EventKind.SET_PARAMETER, index, 0, exposure * per_day))
+        out.append((float(days[b] + interval), EventKind.SET_PARAMETER, index, 0, 0.0 * exposure))
+    return out
+
+
+def _claim(owners: dict[str, str], slot: str, drug: Drug, arm: Arm) -> None:
+    """One drug per single-drug slot in an arm (several regimen items of it are fine)."""
+    owner = owners.setdefault(slot, drug.key)
+    if owner != drug.key:
+        raise _refuse(drug, arm, f"shares the {slot} slot with {owner} in this arm")
 
 
 def plan_arm(
@@ -383,6 +462,8 @@ def plan_arm(
     events: list[tuple[float, EventKind, int, int, np.ndarray]] = []
     dose_rows = []
     chemo_slots = iter(CHEMO_SLOTS)
+    chemo_slot_of: dict[str, str] = {}  # a drug given in several items keeps one slot
+    single_slot_owner: dict[str, str] = {}  # tki / antivegf / vaccine / oncolytic: one drug each
     classes = set()
     anti_ctla4 = False
     persistent: set[int] = set()
@@ -430,9 +511,10 @@ def plan_arm(
             persistent.update(e[2] for e in tv)
             events += tv
         elif drug.drug_class == "chemotherapy":
-            slot = next(chemo_slots, None)
+            slot = chemo_slot_of.get(drug.key) or next(chemo_slots, None)
             if slot is None or drug.pk.model != "kpd":
-                raise _refuse(drug, arm, "needs a chemotherapy exposure slot (two per arm)")
+                raise _refuse(drug, arm, "needs a chemotherapy exposure slot (four per arm)")
+            chemo_slot_of[drug.key] = slot
             name, decay = set_in_model_units(
                 model,
                 f"{slot}_decay_rate",
@@ -474,6 +556,65 @@ def plan_arm(
                 exposure = _normalised_exposure(drug, item, admin.amount, arm)
             events += cytokine_events(model, drug, admin, exposure, params)
             target_state = None
+        elif drug.key == "placebo":
+            target_state = None  # inactive comparator: dose log only
+        elif drug.drug_class == "targeted_drug" and drug.key in TKI_DRUGS:
+            _claim(single_slot_owner, "tki", drug, arm)
+            if drug.pk.model != "kpd":
+                raise _refuse(drug, arm, "needs a K-PD exposure index in the catalogue")
+            name, decay = set_in_model_units(
+                model, "tki_decay_rate", np.full(n, drug.pk.elimination_per_day), "1/day"
+            )
+            values[name] = decay
+            events += tki_input_events(
+                model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
+            )
+            target_state = None
+        elif drug.drug_class == "targeted_antibody" and set(drug.targets) & ANTIVEGF_TARGETS:
+            _claim(single_slot_owner, "antivegf", drug, arm)
+            if drug.pk.model != "two_compartment" or admin.amount_unit != "mg":
+                raise _refuse(drug, arm, "needs two-compartment PK dosed in mg")
+            if "antivegf_cl" not in values:
+                for field, series in pk_parameters(drug, patients, rng).items():
+                    suffix, unit = PK_FIELDS[field]
+                    name, converted = set_in_model_units(model, f"antivegf_{suffix}", series, unit)
+                    values[name] = converted
+            target_state = model.state_index("antivegf_central")
+            amounts = admin.amount
+        elif drug.drug_class == "cancer_vaccine" and drug.key in VACCINE_PRODUCTS:
+            _claim(single_slot_owner, "vaccine", drug, arm)
+            if "vaccine_clones" not in values:
+                values.update(vaccine_slot_values(model, drug, params, n))
+            if drug.key == "sipuleucel_t":
+                if admin.amount_unit != "cells":
+                    raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected cells")
+                target_state = model.state_index("dc_vaccine")
+                amounts = admin.amount * patient_values(model, params, "dc_product_homing", n)
+            else:
+                if drug.pk.model != "kpd":
+                    raise _refuse(drug, arm, "needs a K-PD depot in the catalogue")
+                name, decay = set_in_model_units(
+                    model,
+                    "vaccine_depot_decay_rate",
+                    np.full(n, drug.pk.elimination_per_day),
+                    "1/day",
+                )
+                values[name] = decay
+                target_state = model.state_index("vaccine_depot")
+                amounts = _normalised_exposure(drug, item, admin.amount, arm)
+        elif drug.drug_class == "oncolytic_virus":
+            _claim(single_slot_owner, "oncolytic", drug, arm)
+            if drug.pk.model != "kpd":
+                raise _refuse(drug, arm, "needs a K-PD virus-activity index in the catalogue")
+            name, decay = set_in_model_units(
+                model,
+                "oncolytic_virus_decay_rate",
+                np.full(n, drug.pk.elimination_per_day),
+                "1/day",
+            )
+            values[name] = decay
+            target_state = model.state_index("oncolytic_virus")
+            amounts = _normalised_exposure(drug, item, admin.amount, arm)
         else:
             raise _refuse(drug, arm, "is not simulated by the model yet")
         for day in admin.days if target_state is not None else ():

@@ -11,16 +11,19 @@ from immunotwin.model.immune.host import add_host
 from immunotwin.model.immune.microenvironment import add_microenvironment
 from immunotwin.model.immune.priming import add_priming
 from immunotwin.model.immune.radiotherapy import add_radiotherapy
+from immunotwin.model.immune.targeted import add_targeted
 from immunotwin.model.immune.toxicity import add_toxicity
 from immunotwin.model.immune.tumor import add_tumor
+from immunotwin.model.immune.vaccines import add_vaccines
 from immunotwin.model.spec import Model
 
 DESCRIPTION = (
     "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
     "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, tumour-targeting "
     "antibodies (ADCC/ADCP/CDC, signalling), chemotherapy "
-    "exposure slots, radiotherapy (fractions are events), IL-2/IFN-alpha effects, host "
-    "lymphocytes and organ toxicity. Time in days."
+    "exposure slots (four agents), therapeutic vaccines (depot, DC product) and oncolytic virus, "
+    "VEGFR-TKI and anti-VEGF effects, radiotherapy (fractions are events), IL-2/IFN-alpha "
+    "effects, host lymphocytes and organ toxicity. Time in days."
 )
 
 
@@ -39,6 +42,8 @@ def immunotwin_model() -> Model:
         add_toxicity,
         add_radiotherapy,
         add_cytokines,
+        add_vaccines,
+        add_targeted,
     ):
         model = add(model)
     return model

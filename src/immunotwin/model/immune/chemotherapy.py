@@ -1,6 +1,7 @@
 """Chemotherapy exposure slots (K-PD, de Pillis 2009 saturating form; brief §2.4, §2.6).
 
-Two agents ``chemo_a``/``chemo_b``; a standard dose adds 1 to ``chemo_<k>_exposure``
+Four agent slots ``chemo_a`` ... ``chemo_d`` (doublets use a and b; multi-agent regimens
+such as CHOP fill all four); a standard dose adds 1 to ``chemo_<k>_exposure``
 (dose-normalised, decays at ``chemo_<k>_decay_rate``). Effect E_k = 1 - exp(-delta_k*M_k).
 Cancer cells are moved to the doomed pool at sum_k K_T,k*E_k*K_pen/(K_pen + Ctot) per day
 (a smooth version of the brief's min(Ctot, K_pen)/Ctot penetration cap); lymphocytes, T cells, NK
@@ -14,7 +15,7 @@ from immunotwin.model.immune._build import process, quantity, state
 from immunotwin.model.immune.catalog import with_parameters
 from immunotwin.model.spec import Model
 
-AGENTS = ("a", "b")
+AGENTS = ("a", "b", "c", "d")
 _SUFFIXES = (
     "decay_rate",
     "potency",

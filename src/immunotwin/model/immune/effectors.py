@@ -61,7 +61,7 @@ def add_effectors(model: Model) -> Model:
         quantities=[
             quantity(
                 "tumor_entry_per_cell",
-                "tumor_entry_rate*tumor_volume_ml*antigen_presence*blood_fraction",
+                "tumor_entry_rate*tumor_volume_ml*antigen_presence*blood_fraction*vascular_normalisation",
                 "1/day",
                 "k_in: tumour entry rate per systemic effector",
             ),

@@ -75,7 +75,7 @@ def add_priming(model: Model) -> Model:
                 " + immunogenicity_cd8*(cd8_kill_presenting + cd8_kill_escape)"
                 " + immunogenicity_innate*(nk_kill_presenting + nk_kill_escape"
                 " + phagocytosis_presenting + phagocytosis_escape)"
-                " + chemo_immunogenic_kill"
+                " + chemo_immunogenic_kill + oncolytic_immunogenic_kill"
                 " + immunogenicity_doomed*doomed_cell_death_rate*tumor_doomed",
                 "cell/day",
                 "F_imm: immunogenicity-weighted cancer-cell death flux",

@@ -43,7 +43,6 @@ PARAMETERS = (
     "mhc_ifn_upregulation",
     "ifng_half_mhc",
     "ifna_signal",
-    "tki_inhibition",
     "signaling_inhibition",
     "ifn_growth_inhibition",
 )
@@ -128,7 +127,8 @@ def add_tumor(model: Model) -> Model:
             ),
             quantity(
                 "growth_inhibition_factor",
-                "(1 - tki_inhibition)*(1 - signaling_inhibition)*(1 - antitarget_signaling)"
+                "(1 - tki_growth_inhibition)*(1 - antiangiogenic_growth_inhibition)"
+                "*(1 - signaling_inhibition)*(1 - antitarget_signaling)"
                 "*(1 - ifn_growth_inhibition)",
                 "dimensionless",
                 "product of the growth-inhibition plugs (1 = none)",
