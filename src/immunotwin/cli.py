@@ -17,6 +17,7 @@ from immunotwin.economics.cli import economics as economics_command
 from immunotwin.errors import ImmunotwinError
 from immunotwin.genomics import cli as genomics_cli
 from immunotwin.population import calibrate_cli
+from immunotwin.prevention import cli as prevention_cli
 from immunotwin.response.cli import app as response_app
 from immunotwin.twin import cli as twin_cli
 from immunotwin.web import cli as web_cli
@@ -41,6 +42,7 @@ app.command("calibrate")(calibrate_cli.calibrate)
 app.command("validate")(calibrate_cli.validate)
 app.command("serve")(web_cli.serve)
 app.command("twin")(twin_cli.twin)
+app.command("prevention")(prevention_cli.prevention)
 app.add_typer(genomics_cli.mhc_app, name="mhc", help="Peptide-MHC class I binding prediction.")
 
 console = Console(stderr=True)
