@@ -65,12 +65,13 @@ def cohort(n: int, seed: int = 2026):
     """(compiled, y0, params, events) of ``n`` typical NSCLC patients on pembrolizumab q3w."""
     from scale import cohort_inputs
 
-    parts = [cohort_inputs(a, min(a + 1000, n), seed) for a in range(0, n, 1000)]
+    # whole 1,000-patient random blocks, so that patient i is the same whatever n
+    parts = [cohort_inputs(a, a + 1000, seed) for a in range(0, n, 1000)]
     compiled = parts[0][0]
-    y0 = np.concatenate([p[1] for p in parts])
-    params = np.concatenate([p[2] for p in parts])
+    y0 = np.concatenate([p[1] for p in parts])[:n]
+    params = np.concatenate([p[2] for p in parts])[:n]
     ev = parts[0][3]
-    values = np.concatenate([p[3].values for p in parts])
+    values = np.concatenate([p[3].values for p in parts])[:n]
     events = type(ev)(ev.times, ev.kinds, ev.index, ev.index2, values)
     return compiled, y0, params, events
 
@@ -300,7 +301,7 @@ def main() -> None:
     parser.add_argument("--rr-rtol", type=float, default=0.0, help="skip the ladder: this rtol")
     parser.add_argument("--no-rr", action="store_true", help="immunotwin only")
     parser.add_argument(
-        "--reference-cache", type=Path, default=None, help="reuse/save the Radau reference (.npy)"
+        "--reference-cache", type=Path, default=None, help="reuse/save the Radau reference (.npz)"
     )
     args = parser.parse_args()
 
@@ -340,14 +341,20 @@ def main() -> None:
     ya, pa, aa = y0[:n_acc], params[:n_acc], amounts[:n_acc]
     t = time.perf_counter()
     cache = args.reference_cache
-    if cache and cache.exists() and np.load(cache).shape[0] == n_acc:
-        ref = np.load(cache)
+    saved = np.load(cache) if cache and cache.exists() else None
+    if (
+        saved is not None
+        and np.array_equal(saved["params"], pa)
+        and np.array_equal(saved["y0"], ya)
+    ):
+        ref = saved["ref"]
     else:
         ref = scipy_cohort(
             compiled, ya, pa, dosed, dose_days, aa, "Radau", 1e-10, 1e-5 * atol_state
         )
         if cache:
-            np.save(cache, ref)
+            with open(cache, "wb") as fh:
+                np.savez(fh, ref=ref, params=pa, y0=ya)
     ref_s = time.perf_counter() - t
     print(f"reference: scipy Radau rtol 1e-10 on {n_acc} patients ({ref_s:.1f} s)")
 
