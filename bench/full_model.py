@@ -20,15 +20,19 @@ Accuracy. Reference: scipy Radau at rtol 1e-10 (atol = 1e-5 x each state's abs_t
 Jacobian, on the first ``--accuracy-patients`` patients. Error metric ("trajectory error"):
 the largest relative error over every state and every weekly output that is not a dose day
 (the reading at a dose day is pre- or post-dose depending on the tool), relative to
-max(|reference|, 1e-6 x that state's largest |reference| value for that patient), so that
-states passing through zero do not divide by zero. The tumour-burden error (quantity
+max(|reference|, FLOOR x that state's largest |reference| value for that patient): relative
+error while a state is above ``--floor`` (default 1e-3, i.e. 0.1 %) of its own peak, and
+below that an absolute error measured in units of that fraction of the peak (a drug washed
+out to 1e-6 of its peak, or an eradicated tumour decaying to zero, matters in absolute terms
+only). The tumour-burden error (quantity
 ``tumor_cells_total``) is printed too. "Matched accuracy": for each tool the loosest rtol of
 its ladder whose trajectory error is <= ``--target`` (default 1e-4). A handful of Radau
 patients can miss the hard cases, so immunotwin's error is also measured on
 ``--self-check-patients`` (default 500) against its own rtol 1e-8 solution (itself checked
-against Radau), and the larger of the two errors counts. libRoadRunner patients that fail
-(CVODE convergence failures or too much work) are counted and printed; a failed patient stops
-early, which flatters libRoadRunner's time.
+against Radau), and the larger of the two errors counts; libRoadRunner's error is likewise
+also measured on ``--rr-self-check-patients`` (default 50) against that solution.
+libRoadRunner patients that fail (CVODE convergence failures or too much work) are counted
+and printed; a failed patient stops early, which flatters libRoadRunner's time.
 
 Timing: setup (kernel compile/load, SBML load + LLVM JIT, process start, cohort building) is
 excluded and printed separately. Each tool runs in its own process(es), so each peak RSS
@@ -96,11 +100,14 @@ def compared_times() -> np.ndarray:
     return np.flatnonzero(np.mod(GRID, 21.0) != 0.0)
 
 
+FLOOR = {"value": 1e-3}
+
+
 def trajectory_error(states: np.ndarray, ref: np.ndarray) -> float:
     cols = compared_times()
     x, r = states[:, cols, :], ref[:, cols, :]
     scale = np.max(np.abs(r), axis=1, keepdims=True)
-    denom = np.maximum(np.abs(r), 1e-6 * scale)
+    denom = np.maximum(np.abs(r), FLOOR["value"] * scale)
     with np.errstate(invalid="ignore", divide="ignore"):
         rel = np.where(denom > 0, np.abs(x - r) / denom, np.where(x == r, 0.0, np.inf))
     return float(np.max(rel))
@@ -133,11 +140,11 @@ def _it_worker(y0, params, ev_values, ev_meta, rtol, threads, keep):
         numba.set_num_threads(threads)
     times, kinds, index, index2 = ev_meta
     events = Events(times, kinds, index, index2, ev_values)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     res = simulate(_IT["compiled"], y0, params, GRID, events, rtol=rtol, chunk_size=1024)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return wall, rss, int((~res.ok).sum()), (res.states if keep else None)
+    return wall, rss, int((~res.ok).sum()), (res.states if keep else None), cpu
 
 
 def _it_warm(threads):
@@ -218,7 +225,7 @@ def _rr_worker(y0_dosed, params, dose_amount, keep):
     out = np.empty((n, GRID.size, sidx.size)) if keep else None
     failed = 0
     grid = list(GRID)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for i in range(n):
         rr.resetAll()
         rr.model.setGlobalParameterValues(pidx, params[i])
@@ -232,9 +239,9 @@ def _rr_worker(y0_dosed, params, dose_amount, keep):
             continue
         if keep:
             out[i] = np.asarray(res)[:, 1:]
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return wall, rss, failed, out
+    return wall, rss, failed, out, cpu
 
 
 # ----------------------------------------------------------------------------- scipy
@@ -308,6 +315,8 @@ def main() -> None:
     parser.add_argument("--lsoda-patients", type=int, default=4)
     parser.add_argument("--lsoda-rtol", type=float, default=1e-6)
     parser.add_argument("--target", type=float, default=1e-4, help="trajectory error target")
+    parser.add_argument("--floor", type=float, default=1e-3, help="see the error metric above")
+    parser.add_argument("--rr-self-check-patients", type=int, default=50)
     parser.add_argument("--it-rtol", type=float, default=0.0, help="skip the ladder: this rtol")
     parser.add_argument("--rr-rtol", type=float, default=0.0, help="skip the ladder: this rtol")
     parser.add_argument("--no-rr", action="store_true", help="immunotwin only")
@@ -315,6 +324,7 @@ def main() -> None:
         "--reference-cache", type=Path, default=None, help="reuse/save the Radau reference (.npz)"
     )
     args = parser.parse_args()
+    FLOOR["value"] = args.floor
 
     print(
         f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), python {platform.python_version()}, "
@@ -332,7 +342,7 @@ def main() -> None:
     n_acc = args.accuracy_patients
     t = time.perf_counter()
     compiled, y0, params, events = cohort(
-        max(n_acc, args.lsoda_patients, args.self_check_patients, 1)
+        max(n_acc, args.lsoda_patients, args.self_check_patients, args.rr_self_check_patients, 1)
     )
     print(f"cohort of {params.shape[0]} built in {time.perf_counter() - t:.1f} s")
     dosed, dose_days, amounts = dose_plan(compiled, events)
@@ -376,9 +386,9 @@ def main() -> None:
             _it_worker, y0[:n], params[:n], events.values[:n], ev_meta, rtol, args.it_threads, True
         ).result()[3]
 
-    n_self = args.self_check_patients
-    if n_self:
-        tight = it_states(1e-8, n_self)
+    n_self, n_rr_self = args.self_check_patients, args.rr_self_check_patients
+    if n_self or n_rr_self:
+        tight = it_states(1e-8, max(n_self, n_rr_self))
         print(
             f"self-check reference: immunotwin rtol 1e-8 on {n_self} patients; its trajectory "
             f"error against Radau: {trajectory_error(tight[:n_acc], ref):.1e}"
@@ -412,11 +422,16 @@ def main() -> None:
         rr_rows = []
         for rtol in (args.rr_rtol,) if args.rr_rtol else RR_RTOLS:
             rr1.submit(_rr_set_rtol, rtol).result()
-            s = rr1.submit(_rr_worker, y0_dosed[:n_acc], pa, aa, True).result()[3]
-            rr_rows.append((rtol, trajectory_error(s, ref), tumour_error(compiled, s, ref, pa)))
+            m = max(n_acc, n_rr_self)
+            s = rr1.submit(_rr_worker, y0_dosed[:m], params[:m], amounts[:m], True).result()[3]
+            err = trajectory_error(s[:n_acc], ref)
+            self_err = trajectory_error(s[:n_rr_self], tight[:n_rr_self]) if n_rr_self else 0.0
+            rr_rows.append((rtol, max(err, self_err), tumour_error(compiled, s[:n_acc], ref, pa)))
             print(
                 f"libRoadRunner CVODE rtol {rtol:.0e} atol {RR_ATOL:.0e}: trajectory error "
-                f"{rr_rows[-1][1]:.1e}, tumour burden error {rr_rows[-1][2]:.1e}"
+                f"{err:.1e} (Radau, {n_acc} patients)"
+                + (f", {self_err:.1e} (immunotwin rtol 1e-8, {n_rr_self})" if n_rr_self else "")
+                + f"; tumour burden error {rr_rows[-1][2]:.1e}"
             )
             if rr_rows[-1][1] <= args.target:
                 break
@@ -479,9 +494,10 @@ def main() -> None:
         walls = {"it": 0.0, "it5": 0.0, "rr1": 0.0, "rrp": 0.0}
         rss = {"it": 0.0, "rr1": 0.0, "rrp": 0.0}
         failed = {"it": 0, "rr1": 0, "rrp": 0}
+        cpus = {"it": 0.0, "rr1": 0.0}
         for block in np.array_split(np.arange(n), args.rounds):
             sl = slice(int(block[0]), int(block[-1]) + 1)
-            w, r, f, _ = it_pool.submit(
+            w, r, f, _, c = it_pool.submit(
                 _it_worker,
                 y0n[sl],
                 pn[sl],
@@ -492,15 +508,17 @@ def main() -> None:
                 False,
             ).result()
             walls["it"] += w
+            cpus["it"] += c
             rss["it"], failed["it"] = max(rss["it"], r), failed["it"] + f
-            w, r, f, _ = it_pool.submit(
+            w, r, f, _, c = it_pool.submit(
                 _it_worker, y0n[sl], pn[sl], evn.values[sl], ev_meta, 1e-5, args.it_threads, False
             ).result()
             walls["it5"] += w
             if not rr_match:
                 continue
-            w, r, f, _ = rr1.submit(_rr_worker, y0d[sl], pn[sl], an[sl], False).result()
+            w, r, f, _, c = rr1.submit(_rr_worker, y0d[sl], pn[sl], an[sl], False).result()
             walls["rr1"] += w
+            cpus["rr1"] += c
             rss["rr1"], failed["rr1"] = max(rss["rr1"], r), failed["rr1"] + f
             parts = np.array_split(np.arange(sl.start, sl.stop), args.rr_procs)
             start = time.perf_counter()
@@ -530,6 +548,16 @@ def main() -> None:
                 f" {walls['rr1'] / walls['it']:.1f}x | {walls['rrp'] / walls['it']:.1f}x |"
             )
         print(row)
+        print(
+            f"    CPU ms/patient (all threads of the process): immunotwin "
+            f"{1e3 * cpus['it'] / n:.2f}"
+            + (
+                f", RR 1 proc {1e3 * cpus['rr1'] / n:.2f} (CPU ratio "
+                f"{cpus['rr1'] / max(cpus['it'], 1e-9):.1f}x)"
+                if rr_match
+                else ""
+            )
+        )
         print(
             f"    peak RSS MB: immunotwin {rss['it']:.0f}"
             + (f", RR 1 proc {rss['rr1']:.0f}, RR per proc {rss['rrp']:.0f}" if rr_match else "")
