@@ -58,9 +58,7 @@ STATUS_STEP_UNDERFLOW = 3
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _integrate_segment(
-    y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, jv, w, dinv, steps
-):
+def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, jv, w, dinv, steps):
     """Advance y from t0 to t1 in place. Returns (status, next step size, steps used).
 
     ``work`` (10 x n), ``jv``, ``w`` and ``dinv`` are scratch arrays owned by the caller, so
