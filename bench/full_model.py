@@ -40,9 +40,10 @@ excluded and printed separately. Each tool runs in its own process(es), so each 
 take turns block by block (immunotwin, RR 1 proc, RR P procs, immunotwin, ...), so a noisy
 neighbour slows all tools alike.
 
-    python bench/full_model.py --sizes 1000                  # about 3-5 minutes on 2 cores
-    python bench/full_model.py --sizes 1000 10000 --rounds 4  # the issue's sizes
-    python bench/full_model.py --sizes 200 --accuracy-patients 3 --lsoda-patients 2  # smoke
+    python bench/full_model.py --sizes 1000                   # ~10 min on 2 quiet cores
+    python bench/full_model.py --sizes 1000 10000 --rounds 10  # ~60 min (RR dominates)
+    python bench/full_model.py --sizes 300 --accuracy-patients 6 --self-check-patients 300 \
+        --rr-self-check-patients 30 --lsoda-patients 2           # smoke, ~15 min on busy cores
 """
 
 from __future__ import annotations
