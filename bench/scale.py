@@ -47,9 +47,12 @@ def _setup():
 _CACHE: dict = {}
 
 
-def simulate_chunk(args: tuple[int, int, int]) -> np.ndarray:
-    """Patients ``start .. stop`` (seeded per 1,000-patient block): final tumour burden."""
-    from immunotwin.engine import build_events, simulate
+def cohort_inputs(start: int, stop: int, seed: int = 2026):
+    """(compiled, y0, params, events) of patients ``start .. stop`` (seeded per 1,000-patient
+    block): typical NSCLC patients on the spec's first arm (pembrolizumab q3w), 2 years."""
+    import pandas as pd
+
+    from immunotwin.engine import build_events
     from immunotwin.engine.streams import BlockRandom
     from immunotwin.model.immune.baseline import baseline_state, sample_parameters
     from immunotwin.population.biomarker_map import apply_biomarkers
@@ -58,7 +61,6 @@ def simulate_chunk(args: tuple[int, int, int]) -> np.ndarray:
     from immunotwin.trials.engine import _tumour_cells_from_sld
     from immunotwin.trials.therapy_map import plan_arm
 
-    start, stop, seed = args
     if "setup" not in _CACHE:
         _CACHE["setup"] = _setup()
     spec, model, compiled, tumour, calibration = _CACHE["setup"]
@@ -68,8 +70,6 @@ def simulate_chunk(args: tuple[int, int, int]) -> np.ndarray:
     for b in range(start // 1000, -(-stop // 1000)):
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0xC0, b]))
         blocks.append(_block(tumour, rng, 1000, 1))
-    import pandas as pd
-
     patients = pd.concat(blocks, ignore_index=True).iloc[start % 1000 : start % 1000 + n]
     patients = patients.reset_index(drop=True)
     patients.insert(0, "patient_id", np.arange(start, stop))
@@ -86,7 +86,15 @@ def simulate_chunk(args: tuple[int, int, int]) -> np.ndarray:
         params[:, model.parameter_index("tumor_cell_volume_fraction")],
     )
     y0 = baseline_state(compiled, params, cells0)
-    events = build_events(n, list(plan.events))
+    return compiled, y0, params, build_events(n, list(plan.events))
+
+
+def simulate_chunk(args: tuple[int, int, int]) -> np.ndarray:
+    """Patients ``start .. stop`` (seeded per 1,000-patient block): final tumour burden."""
+    from immunotwin.engine import simulate
+
+    start, stop, seed = args
+    compiled, y0, params, events = cohort_inputs(start, stop, seed)
     grid = np.arange(0.0, 730.0 + 1e-9, 7.0)
     result = simulate(compiled, y0, params, grid, events, rtol=1e-5, chunk_size=512)
     burden = compiled.quantities(result.states[:, -1:, :], params)["tumor_cells_total"][:, 0]

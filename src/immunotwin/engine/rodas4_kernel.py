@@ -58,8 +58,11 @@ STATUS_STEP_UNDERFLOW = 3
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, steps):
-    """Advance y from t0 to t1 in place. Returns (status, next step size, steps used)."""
+def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, jv, w, dinv, steps):
+    """Advance y from t0 to t1 in place. Returns (status, next step size, steps used).
+
+    ``work`` (10 x n), ``jv``, ``w`` and ``dinv`` are scratch arrays owned by the caller, so
+    that no segment allocates."""
     n = N_STATES
     f = work[0]
     u = work[1]
@@ -71,9 +74,6 @@ def _integrate_segment(y, p, t0, t1, h, atol, rtol, nonneg, max_steps, work, ste
     k5 = work[7]
     k6 = work[8]
     ynew = work[9]
-    jv = np.empty(NNZ_J)
-    w = np.empty(NNZ_W)
-    dinv = np.empty(n)
     t = t0
     span = t1 - t0
     h_min = 1e-12 * max(1.0, abs(t1))
@@ -185,6 +185,9 @@ def _integrate_patient(
 ):
     """One patient through all events and outputs; ``out[j]`` = state at ``t_eval[j]``."""
     work = np.empty((10, N_STATES))
+    jv = np.empty(NNZ_J)
+    w = np.empty(NNZ_W)
+    dinv = np.empty(N_STATES)
     n_out = t_eval.shape[0]
     n_ev = ev_time.shape[0]
     j = 0
@@ -217,7 +220,7 @@ def _integrate_patient(
         if e < n_ev and ev_time[e] < t_next:
             t_next = ev_time[e]
         status, h, steps = _integrate_segment(
-            y, p, t, t_next, h, atol, rtol, nonneg, max_steps, work, steps
+            y, p, t, t_next, h, atol, rtol, nonneg, max_steps, work, jv, w, dinv, steps
         )
         if status != STATUS_OK:
             break

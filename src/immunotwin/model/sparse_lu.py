@@ -60,6 +60,11 @@ def emit_factor(plan: LUPlan, jac_slots: dict[tuple[int, int], int]) -> list[str
 
     ``jv`` holds J's non-zeros (``jac_slots`` maps original (i, j) to its index); on return
     ``w`` holds L (unit diagonal, below) and U (above), ``dinv`` the inverse pivots.
+
+    The elimination runs on local scalars (``w<slot>``, ``d<k>``) that are stored into ``w``
+    and ``dinv`` once at the end: the compiler can keep them in registers instead of
+    re-loading array entries it cannot prove un-aliased. The floating-point operations and
+    their order are those of the in-place version, so the factors are bit-identical.
     """
     n, order, slot = plan.n, plan.order, plan.slot
     position = {old: new for new, old in enumerate(order)}
@@ -68,21 +73,26 @@ def emit_factor(plan: LUPlan, jac_slots: dict[tuple[int, int], int]) -> list[str
     for (r, c), s in sorted(slot.items(), key=lambda kv: kv[1]):
         j_term = f"jv[{jac_at[(r, c)]}]" if (r, c) in jac_at else None
         if r == c:
-            lines.append(f"    w[{s}] = fac - {j_term}" if j_term else f"    w[{s}] = fac")
+            lines.append(f"    w{s} = fac - {j_term}" if j_term else f"    w{s} = fac")
         else:
-            lines.append(f"    w[{s}] = -{j_term}" if j_term else f"    w[{s}] = 0.0")
+            lines.append(f"    w{s} = -{j_term}" if j_term else f"    w{s} = 0.0")
     for k in range(n):
         kk = slot[(k, k)]
-        lines.append(f"    piv = w[{kk}]")
-        lines.append("    if not (abs(piv) > 1e-300 and abs(piv) < 1e300):")
+        lines.append(f"    if not (abs(w{kk}) > 1e-300 and abs(w{kk}) < 1e300):")
         lines.append("        return False")
-        lines.append(f"    dinv[{k}] = 1.0 / piv")
+        lines.append(f"    d{k} = 1.0 / w{kk}")
         rows = [i for i in range(k + 1, n) if (i, k) in slot]
         cols = [j for j in range(k + 1, n) if (k, j) in slot]
         for i in rows:
-            lines.append(f"    w[{slot[(i, k)]}] *= dinv[{k}]")
+            ik = slot[(i, k)]
+            lines.append(f"    w{ik} = w{ik} * d{k}")
             for j in cols:
-                lines.append(f"    w[{slot[(i, j)]}] -= w[{slot[(i, k)]}] * w[{slot[(k, j)]}]")
+                ij = slot[(i, j)]
+                lines.append(f"    w{ij} = w{ij} - w{ik} * w{slot[(k, j)]}")
+    for s in sorted(slot.values()):
+        lines.append(f"    w[{s}] = w{s}")
+    for k in range(n):
+        lines.append(f"    dinv[{k}] = d{k}")
     lines.append("    return True")
     return lines
 

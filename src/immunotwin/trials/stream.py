@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_PATIENTS = 5000
 STREAM_ABOVE_PATIENTS = 20_000
+# patients per arm drawn in the report's waterfall/swimmer/spider figures of a streamed run: a
+# bar per patient is unreadable beyond this, and drawing 10^4 bars costs tens of seconds
+FIGURE_PATIENTS_PER_ARM = 1000
 """``immunotwin trial run`` streams by itself above this many patients per arm."""
 SUMMARY_COLUMNS = (
     "patient_id",
@@ -282,8 +285,10 @@ def _consolidate(
                 spec.arms[a].name, frame, pd.DataFrame(), pd.DataFrame(), _arm_classes(spec, a)
             )
         )
-        figure_patients.append(pq.read_table(paths["patients"][a][0]).to_pandas())
-        figure_visits.append(pq.read_table(paths["visits"][a][0]).to_pandas())
+        shown = pq.read_table(paths["patients"][a][0]).to_pandas().head(FIGURE_PATIENTS_PER_ARM)
+        visits = pq.read_table(paths["visits"][a][0]).to_pandas()
+        figure_patients.append(shown)
+        figure_visits.append(visits[visits["patient_id"].isin(shown["patient_id"])])
     model, _ = _model_and_kernel()
     provenance = trial_provenance(calibration)
     provenance["economics_warnings"] = sorted(notes)
