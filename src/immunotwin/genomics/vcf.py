@@ -463,6 +463,72 @@ def _records(vcf, path: Path):
         yield record
 
 
+def _read_record(
+    record, rows: list[dict], idx: dict[str, int], *, pass_only: bool, source: str
+) -> tuple[int, int]:
+    """Append one record's transcript effects to ``rows``; returns (filtered, not called)."""
+    filt = record.FILTER
+    if pass_only and filt not in (None, "PASS"):
+        return 1, 0
+    alts = list(record.ALT)
+    gt = record.genotypes[0] if record.genotypes else None
+    called = {a for a in (gt[:-1] if gt else []) if isinstance(a, int) and a > 0}
+    if gt is not None and not called and all(a == 0 for a in gt[:-1] if a is not None):
+        return 0, 1
+    csq = record.INFO.get("CSQ")
+    if csq is None:
+        return 0, 0
+    vep_alleles = vep_allele(record.REF, alts)
+    gt_text = "/".join("." if (a is None or a < 0) else str(a) for a in (gt[:-1] if gt else []))
+    for alt_index, alt in enumerate(alts):
+        if alt == "*" or (called and (alt_index + 1) not in called):
+            continue
+        depth, vaf = _vaf_depth(record, 0, alt_index, len(alts), "AF", "AD", "DP")
+        rna_depth, rna_vaf = _vaf_depth(record, 0, alt_index, len(alts), "RAF", "RAD", "RDP")
+        start, stop = variant_coordinates(record.POS, record.REF, alt)
+        key = f"{record.CHROM}-{start}-{stop}-{record.REF}-{alt}"
+        for entry in csq.split(","):
+            parts = entry.split("|")
+            if parts[idx["Allele"]] != vep_alleles[alt_index]:
+                continue
+            get = lambda name, p=parts: p[idx[name]] if name in idx else ""  # noqa: E731
+            transcript = get("Feature")
+            gene_id = get("Gene")
+            rows.append(
+                {
+                    "Chromosome": record.CHROM,
+                    "Start": start,
+                    "Stop": stop,
+                    "Reference": record.REF,
+                    "Variant": alt,
+                    "Transcript": transcript,
+                    "Gene Name": get("SYMBOL") or gene_id,
+                    "Ensembl Gene ID": gene_id,
+                    "Biotype": get("BIOTYPE"),
+                    "Transcript Support Level": get("TSL"),
+                    "Consequence": get("Consequence"),
+                    "Variant Type": classify_consequence(get("Consequence")),
+                    "Protein Position": get("Protein_position"),
+                    "Mutation": get("Amino_acids"),
+                    "Codons": get("Codons"),
+                    "HGVSc": get("HGVSc"),
+                    "HGVSp": get("HGVSp"),
+                    "wildtype_protein": get("WildtypeProtein"),
+                    "frameshift_protein": get("FrameshiftSequence"),
+                    "Tumor DNA Depth": depth,
+                    "Tumor DNA VAF": vaf,
+                    "Tumor RNA Depth": rna_depth,
+                    "Tumor RNA VAF": rna_vaf,
+                    "Gene Expression": _expression(record, "GX", 0, (gene_id, get("SYMBOL"))),
+                    "Transcript Expression": _expression(record, "TX", 0, (transcript,)),
+                    "Genotype": gt_text,
+                    "Filter": filt or "PASS",
+                    "variant_key": key,
+                }
+            )
+    return 0, 0
+
+
 def read_vep_vcf(
     path: str | Path,
     sample: str | None = None,
@@ -534,67 +600,22 @@ def read_vep_vcf(
     n_records = n_filtered = n_not_called = 0
     for record in _records(vcf, path):
         n_records += 1
-        filt = record.FILTER
-        if pass_only and filt not in (None, "PASS"):
-            n_filtered += 1
-            continue
-        alts = list(record.ALT)
-        gt = record.genotypes[0] if record.genotypes else None
-        called = {a for a in (gt[:-1] if gt else []) if isinstance(a, int) and a > 0}
-        if gt is not None and not called and all(a == 0 for a in gt[:-1] if a is not None):
-            n_not_called += 1
-            continue
-        csq = record.INFO.get("CSQ")
-        if csq is None:
-            continue
-        vep_alleles = vep_allele(record.REF, alts)
-        gt_text = "/".join("." if (a is None or a < 0) else str(a) for a in (gt[:-1] if gt else []))
-        for alt_index, alt in enumerate(alts):
-            if alt == "*" or (called and (alt_index + 1) not in called):
-                continue
-            depth, vaf = _vaf_depth(record, 0, alt_index, len(alts), "AF", "AD", "DP")
-            rna_depth, rna_vaf = _vaf_depth(record, 0, alt_index, len(alts), "RAF", "RAD", "RDP")
-            start, stop = variant_coordinates(record.POS, record.REF, alt)
-            key = f"{record.CHROM}-{start}-{stop}-{record.REF}-{alt}"
-            for entry in csq.split(","):
-                parts = entry.split("|")
-                if parts[idx["Allele"]] != vep_alleles[alt_index]:
-                    continue
-                get = lambda name, p=parts: p[idx[name]] if name in idx else ""  # noqa: E731
-                transcript = get("Feature")
-                gene_id = get("Gene")
-                rows.append(
-                    {
-                        "Chromosome": record.CHROM,
-                        "Start": start,
-                        "Stop": stop,
-                        "Reference": record.REF,
-                        "Variant": alt,
-                        "Transcript": transcript,
-                        "Gene Name": get("SYMBOL") or gene_id,
-                        "Ensembl Gene ID": gene_id,
-                        "Biotype": get("BIOTYPE"),
-                        "Transcript Support Level": get("TSL"),
-                        "Consequence": get("Consequence"),
-                        "Variant Type": classify_consequence(get("Consequence")),
-                        "Protein Position": get("Protein_position"),
-                        "Mutation": get("Amino_acids"),
-                        "Codons": get("Codons"),
-                        "HGVSc": get("HGVSc"),
-                        "HGVSp": get("HGVSp"),
-                        "wildtype_protein": get("WildtypeProtein"),
-                        "frameshift_protein": get("FrameshiftSequence"),
-                        "Tumor DNA Depth": depth,
-                        "Tumor DNA VAF": vaf,
-                        "Tumor RNA Depth": rna_depth,
-                        "Tumor RNA VAF": rna_vaf,
-                        "Gene Expression": _expression(record, "GX", 0, (gene_id, get("SYMBOL"))),
-                        "Transcript Expression": _expression(record, "TX", 0, (transcript,)),
-                        "Genotype": gt_text,
-                        "Filter": filt or "PASS",
-                        "variant_key": key,
-                    }
-                )
+        try:
+            counts = _read_record(record, rows, idx, pass_only=pass_only, source=source)
+        except Exception as exc:
+            if type(exc) is not Exception:  # our own errors and bugs propagate unchanged
+                raise
+            vcf.close()  # cyvcf2 raises a bare Exception (e.g. "error parsing genotypes")
+            line = _data_line_number(path, n_records)
+            raise GenomicsError(
+                f"htslib cannot parse data record {n_records}: {exc}",
+                source=source,
+                location=f"line {line}" if line else f"data record {n_records}",
+                fix="the record does not match its header (GT/FORMAT definitions, types or "
+                "counts); validate the file with `bcftools view` and re-export it",
+            ) from None
+        n_filtered += counts[0]
+        n_not_called += counts[1]
     vcf.close()
     effects = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
     logger.info(

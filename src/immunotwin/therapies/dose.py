@@ -113,9 +113,7 @@ def _finite_number(number: str, text: str, what: str) -> float:
     """``float(number)``, rejecting overflow to infinity (e.g. ``1e999``) with a DoseError."""
     value = float(number)
     if not math.isfinite(value):
-        raise DoseError(
-            f"{what} '{text}' is not a finite number", fix=f"give a realistic {what}"
-        )
+        raise DoseError(f"{what} '{text}' is not a finite number", fix=f"give a realistic {what}")
     return value
 
 
