@@ -15,8 +15,29 @@ NASTY_SCALARS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=20),
     st.sampled_from(
-        ["", " ", "200 mg", "3 weeks", "day 5", "nsclc", "pembrolizumab", "-1", "1e999",
-         "NaN", "null", "~", "0", "yes", "2 mg/kg", "AUC 5", "\x00", "é", "1,5", "[]", "{}"]
+        [
+            "",
+            " ",
+            "200 mg",
+            "3 weeks",
+            "day 5",
+            "nsclc",
+            "pembrolizumab",
+            "-1",
+            "1e999",
+            "NaN",
+            "null",
+            "~",
+            "0",
+            "yes",
+            "2 mg/kg",
+            "AUC 5",
+            "\x00",
+            "é",
+            "1,5",
+            "[]",
+            "{}",
+        ]
     ),
 )
 NASTY_VALUES = st.one_of(
@@ -66,8 +87,9 @@ def mutated_tree(draw: st.DrawFn, tree: Any, n_mutations: int = 3) -> Any:
         elif op == "none":
             parent[key] = None
         elif op == "rename" and isinstance(parent, dict):
-            new = draw(st.one_of(st.text(max_size=12), st.just(str(key) + "s"),
-                                 st.just(str(key).upper())))
+            new = draw(
+                st.one_of(st.text(max_size=12), st.just(str(key) + "s"), st.just(str(key).upper()))
+            )
             parent[new] = parent.pop(key)
         elif op == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[key]))
@@ -84,16 +106,38 @@ def mutated_text(draw: st.DrawFn, text: str, n_mutations: int = 3) -> str:
     for _ in range(draw(st.integers(1, n_mutations))):
         pos = draw(st.integers(0, len(text)))
         op = draw(st.sampled_from(("insert", "delete", "replace", "truncate")))
-        piece = draw(st.one_of(st.text(max_size=4),
-                               st.sampled_from([":", "-", "\t", "\n", "  ", "'", '"', "{", "[",
-                                                "#", "&a", "*a", "!!python/object", "\x00",
-                                                "\ufeff", "|", ","])))
+        piece = draw(
+            st.one_of(
+                st.text(max_size=4),
+                st.sampled_from(
+                    [
+                        ":",
+                        "-",
+                        "\t",
+                        "\n",
+                        "  ",
+                        "'",
+                        '"',
+                        "{",
+                        "[",
+                        "#",
+                        "&a",
+                        "*a",
+                        "!!python/object",
+                        "\x00",
+                        "\ufeff",
+                        "|",
+                        ",",
+                    ]
+                ),
+            )
+        )
         if op == "insert":
             text = text[:pos] + piece + text[pos:]
         elif op == "delete":
-            text = text[:pos] + text[pos + draw(st.integers(1, 20)):]
+            text = text[:pos] + text[pos + draw(st.integers(1, 20)) :]
         elif op == "replace":
-            text = text[:pos] + piece + text[pos + len(piece):]
+            text = text[:pos] + piece + text[pos + len(piece) :]
         else:
             text = text[:pos]
     return text

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from immunotwin.errors import ImmunotwinError
 
@@ -38,9 +38,15 @@ def fuzz_settings(default: int = DEFAULT_EXAMPLES, **kw: Any) -> settings:
         max_examples=n_examples(default),
         deadline=None,
         derandomize=os.environ.get("IMMUNOTWIN_FUZZ_RANDOM") is None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                               HealthCheck.data_too_large],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
         database=None,
+        # no shrinking by default: a failure prints its (unshrunk) input quickly in CI
+        phases=[Phase.explicit, Phase.reuse, Phase.generate]
+        + ([Phase.shrink] if os.environ.get("IMMUNOTWIN_FUZZ_SHRINK") else []),
         **kw,
     )
 
@@ -96,7 +102,5 @@ def run_parser(
         return fn()
     except ImmunotwinError as exc:
         REJECTED[parser] += 1
-        check_error(
-            exc, parser=parser, needs_location=needs_location, needs_source=needs_source
-        )
+        check_error(exc, parser=parser, needs_location=needs_location, needs_source=needs_source)
         return exc

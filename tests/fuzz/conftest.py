@@ -17,5 +17,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
     report = os.environ.get("IMMUNOTWIN_FUZZ_REPORT")
     if report:
         with open(report, "w", encoding="utf-8") as fh:
-            json.dump({k: {"cases": CASES[k], "rejected": REJECTED[k]} for k in CASES}, fh,
-                      indent=2)
+            json.dump(
+                {k: {"cases": CASES[k], "rejected": REJECTED[k]} for k in CASES}, fh, indent=2
+            )

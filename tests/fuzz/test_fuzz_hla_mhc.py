@@ -15,9 +15,22 @@ from immunotwin.genomics.mhc_io import predict_csv
 from ._mutate import NASTY_SCALARS, mutated_text
 from ._support import fuzz_settings, run_parser
 
-REAL_ALLELES = ["HLA-A*02:01", "A*02:01", "A0201", "HLA-A0201", "HLA-Cw*0702", "B*44:02",
-                "HLA-A*02:01:01:02L", "HLA-A*24:09N", "HLA-DRB1*01:01", "H2-Kb", "A*02",
-                "HLA-B*07:02", "C*07:02", "HLA-E*01:01"]
+REAL_ALLELES = [
+    "HLA-A*02:01",
+    "A*02:01",
+    "A0201",
+    "HLA-A0201",
+    "HLA-Cw*0702",
+    "B*44:02",
+    "HLA-A*02:01:01:02L",
+    "HLA-A*24:09N",
+    "HLA-DRB1*01:01",
+    "H2-Kb",
+    "A*02",
+    "HLA-B*07:02",
+    "C*07:02",
+    "HLA-E*01:01",
+]
 ALLELE_TEXT = st.one_of(
     st.sampled_from(REAL_ALLELES),
     st.sampled_from(REAL_ALLELES).flatmap(lambda a: mutated_text(a, 2)),
@@ -56,8 +69,9 @@ def mhc_csv(draw) -> str:
             r, c = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 1))
             rows[r][c] = "" if (v := draw(NASTY_SCALARS)) is None else str(v)
         elif op == "header":
-            header[draw(st.integers(0, 1))] = draw(st.sampled_from(["Peptide", "", "hla",
-                                                                   "allele ", "peptide"]))
+            header[draw(st.integers(0, 1))] = draw(
+                st.sampled_from(["Peptide", "", "hla", "allele ", "peptide"])
+            )
         elif op == "row" and rows:
             del rows[draw(st.integers(0, len(rows) - 1))]
     frame = pd.DataFrame(rows, columns=header)

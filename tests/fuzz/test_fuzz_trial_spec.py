@@ -57,12 +57,23 @@ def test_mutated_spec_text(data):
     _load(data.draw(mutated_text(TEXTS[name])), ".yaml")
 
 
-@pytest.mark.parametrize("text", ["", "---\n", "[1, 2]\n", "a: b: c\n", "\ufeffname: x\n",
-                                  "name: &a [*a]\n", "!!python/object:os.system ls\n",
-                                  "? [a]\n: b\n", "a: " + "[" * 3000 + "\n",
-                                  "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                                  "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,"
-                                  "*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,"
-                                  "*e,*e,*e]\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "---\n",
+        "[1, 2]\n",
+        "a: b: c\n",
+        "\ufeffname: x\n",
+        "name: &a [*a]\n",
+        "!!python/object:os.system ls\n",
+        "? [a]\n: b\n",
+        "a: " + "[" * 3000 + "\n",
+        "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,"
+        "*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,"
+        "*e,*e,*e]\n",
+    ],
+)
 def test_degenerate_spec_files(text):
     _load(text, ".yaml")

@@ -70,8 +70,12 @@ def mutated_vcf(draw, header: list[str], records: list[str]) -> list[str]:
             f = draw(st.integers(0, len(fields) - 1))
             op = draw(st.sampled_from(("replace", "delete", "add")))
             if op == "replace":
-                fields[f] = draw(st.one_of(st.text(alphabet="ACDEFGHIKLMNPQRSTVWY*X/-&_0123456789",
-                                                   max_size=12), NASTY_SCALARS.map(_text_value)))
+                fields[f] = draw(
+                    st.one_of(
+                        st.text(alphabet="ACDEFGHIKLMNPQRSTVWY*X/-&_0123456789", max_size=12),
+                        NASTY_SCALARS.map(_text_value),
+                    )
+                )
                 fields[f] = fields[f].translate(str.maketrans("", "", "\t\n\r|,;"))
             elif op == "delete":
                 del fields[f]
@@ -82,9 +86,29 @@ def mutated_vcf(draw, header: list[str], records: list[str]) -> list[str]:
         elif target == "sample" and len(cols) > 9:
             values = cols[9].split(":")
             v = draw(st.integers(0, len(values) - 1))
-            values[v] = draw(st.sampled_from(["", ".", "./.", "0/0", "1/1", "0|1", "2/3", "-1",
-                                              "nan", "1e999", "a,b", "5,", ",", "0,0", "abc",
-                                              "1/1/1", "4294967296"]))
+            values[v] = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        ".",
+                        "./.",
+                        "0/0",
+                        "1/1",
+                        "0|1",
+                        "2/3",
+                        "-1",
+                        "nan",
+                        "1e999",
+                        "a,b",
+                        "5,",
+                        ",",
+                        "0,0",
+                        "abc",
+                        "1/1/1",
+                        "4294967296",
+                    ]
+                )
+            )
             cols[9] = ":".join(values)
         elif target == "line":
             op = draw(st.sampled_from(("delete", "duplicate", "truncate", "swap")))
@@ -110,8 +134,7 @@ def _read(lines_or_bytes, name="in.vcf", **kw):
     if isinstance(lines_or_bytes, bytes):
         path.write_bytes(lines_or_bytes)
     else:
-        path.write_text("\n".join(lines_or_bytes) + "\n", encoding="utf-8",
-                        errors="surrogatepass")
+        path.write_text("\n".join(lines_or_bytes) + "\n", encoding="utf-8", errors="surrogatepass")
     out = run_parser("VEP VCF", lambda: read_vep_vcf(path, **kw))
     if isinstance(out, VcfReadResult):
         assert list(out.effects.columns) == list(EFFECT_COLUMNS)
