@@ -7,7 +7,6 @@ import gzip
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -138,8 +137,7 @@ def _read(lines_or_bytes, name="in.vcf", **kw):
     out = run_parser("VEP VCF", lambda: read_vep_vcf(path, **kw))
     if isinstance(out, VcfReadResult):
         assert list(out.effects.columns) == list(EFFECT_COLUMNS)
-        vaf = pd.to_numeric(out.effects["Tumor DNA VAF"], errors="coerce").dropna()
-        assert ((vaf >= 0) & (vaf <= 1.0 + 1e-9)).all() or vaf.empty or True
+        assert out.n_records >= len(out.effects["variant_key"].unique()) or out.effects.empty
     else:
         assert out.source == str(path)
     return out
