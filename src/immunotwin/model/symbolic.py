@@ -23,6 +23,11 @@ def hill(x: sympy.Expr, k: sympy.Expr, n: sympy.Expr | int = 1) -> sympy.Expr:
     return ratio**n / (1 + ratio**n)
 
 
+_FORMULA_FIX = (
+    "write formulas in Python syntax over the model's states, parameters and quantities, "
+    "with exp, log, sqrt, hill, Max, Min"
+)
+
 _FUNCTIONS = {
     "exp": sympy.exp,
     "log": sympy.log,
@@ -49,14 +54,14 @@ def _parse(formula: str, symbols: dict[str, sympy.Symbol], *, what: str) -> symp
             f"cannot parse formula '{formula}': {exc}",
             source=what,
             location="formula",
-            fix="write formulas in Python syntax over the model's states, parameters and quantities, with exp, log, sqrt, hill, Max, Min",
+            fix=_FORMULA_FIX,
         ) from exc
     if not isinstance(expr, sympy.Expr):
         raise ModelError(
             f"formula '{formula}' is not an expression",
             source=what,
             location="formula",
-            fix="write formulas in Python syntax over the model's states, parameters and quantities, with exp, log, sqrt, hill, Max, Min",
+            fix=_FORMULA_FIX,
         )
     unknown = {str(s) for s in expr.free_symbols - set(symbols.values())}
     if unknown:

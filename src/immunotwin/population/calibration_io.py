@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from immunotwin.errors import InputError
+from immunotwin.io.atomic import write_text_atomic
 from immunotwin.population.calibration import ParameterSet
 
 _PACKAGE = "immunotwin.data"
@@ -88,11 +89,9 @@ def shipped_parameter_set() -> ParameterSet:
 def write_parameter_set(parameter_set: ParameterSet, path: str | Path) -> Path:
     """Write ``parameter_set`` as indented JSON (atomic: temp file + rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(parameter_set.model_dump(mode="json"), indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(
+        path, json.dumps(parameter_set.model_dump(mode="json"), indent=2) + "\n"
+    )
 
 
 def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
