@@ -41,9 +41,7 @@ def test_vcf_corpus(path):
     assert info.value.source == str(path)
 
 
-@pytest.mark.parametrize(
-    ("kind", "text"), [(k, t) for k, texts in STRINGS.items() for t in texts]
-)
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, texts in STRINGS.items() for t in texts])
 def test_string_corpus(kind, text):
     with pytest.raises(ImmunotwinError) as info:
         PARSERS[kind](text)
