@@ -36,7 +36,10 @@ def prior_edges(model) -> tuple[np.ndarray, np.ndarray]:
     for p in model.parameters:
         d = p.distribution
         if d.kind == "lognormal":
-            lo, hi = p.value * np.exp(-LOGNORMAL_Z * d.sigma), p.value * np.exp(LOGNORMAL_Z * d.sigma)
+            lo, hi = (
+                p.value * np.exp(-LOGNORMAL_Z * d.sigma),
+                p.value * np.exp(LOGNORMAL_Z * d.sigma),
+            )
         elif d.kind in ("uniform", "loguniform"):
             lo, hi = d.low, d.high
         else:
