@@ -10,6 +10,7 @@ import pytest
 from immunotwin.errors import ImmunotwinError
 from immunotwin.genomics.hla import normalise_allele
 from immunotwin.genomics.vcf import read_vep_vcf
+from immunotwin.response.io import read_cohort, read_patient_json
 from immunotwin.therapies.dose import parse_dose_text, parse_duration_days, parse_start_day
 from immunotwin.trials.load import load_trial_spec
 
@@ -46,3 +47,12 @@ def test_string_corpus(kind, text):
     with pytest.raises(ImmunotwinError) as info:
         PARSERS[kind](text)
     check_error(info.value, parser=kind, needs_source=False, needs_location=kind == "hla")
+
+
+@pytest.mark.parametrize("path", sorted((CORPUS / "cohort").iterdir()), ids=lambda p: p.name)
+def test_cohort_corpus(path):
+    reader = read_patient_json if path.suffix == ".json" else read_cohort
+    with pytest.raises(ImmunotwinError) as info:
+        reader(path)
+    check_error(info.value, parser="cohort")
+    assert info.value.source == str(path)

@@ -187,3 +187,21 @@ def test_economics_trial_run(trial_run, data):
         ).unlink()
     run_parser("economics trial run", lambda: read_trial_run(run))
     np.seterr(all="warn")
+
+
+def test_duplicate_columns(trial_run, tmp_path):
+    """Regression: two columns of the same name made pandas raise 'truth value ... ambiguous'."""
+    from immunotwin.economics.io import check_patients
+    from immunotwin.errors import InputError
+    from immunotwin.response.gate import check_cohort
+
+    patients = pd.read_parquet(trial_run / "patients.parquet")
+    doubled = pd.concat([patients, patients[["pfs_months"]]], axis=1)
+    with pytest.raises(InputError, match="more than once"):
+        check_patients(doubled, "patients.parquet")
+    cohort = pd.DataFrame(
+        [[1.0, 2.0, 3.9, 2.0, 60.0, "NSCLC"]],
+        columns=["TMB", "TMB", "Albumin", "NLR", "Age", "CancerType"],
+    )
+    with pytest.raises(InputError, match="more than once"):
+        check_cohort(cohort, "cohort")

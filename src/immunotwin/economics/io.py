@@ -46,6 +46,14 @@ class TrialRun:
 
 def check_patients(patients: pd.DataFrame, source: str = "patients.parquet") -> pd.DataFrame:
     """Validate patients.parquet columns and values; return it with AE grade columns filled."""
+    dupes = sorted({str(c) for c in patients.columns[patients.columns.duplicated()]})
+    if dupes:
+        raise InputError(
+            f"column name(s) {dupes} appear more than once",
+            source=source,
+            location="header",
+            fix="give every column a unique name",
+        )
     missing = [c for c in PATIENT_COLUMNS if c not in patients.columns]
     if missing:
         raise InputError(
@@ -102,6 +110,14 @@ def check_patients(patients: pd.DataFrame, source: str = "patients.parquet") -> 
 
 def check_doses(doses: pd.DataFrame, source: str = "doses.parquet") -> pd.DataFrame:
     """Validate doses.parquet columns."""
+    dupes = sorted({str(c) for c in doses.columns[doses.columns.duplicated()]})
+    if dupes:
+        raise InputError(
+            f"column name(s) {dupes} appear more than once",
+            source=source,
+            location="header",
+            fix="give every column a unique name",
+        )
     missing = [c for c in DOSE_COLUMNS if c not in doses.columns]
     if missing:
         raise InputError(

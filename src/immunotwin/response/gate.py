@@ -30,6 +30,14 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
             source=source,
             fix="read the CSV with immunotwin.response.read_cohort",
         )
+    dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if dupes:
+        raise InputError(
+            f"column name(s) {dupes} appear more than once",
+            source=source,
+            location="header",
+            fix="give every column a unique name",
+        )
     out = df.copy()
     for name, spec in COLUMNS.items():
         if spec.required and name not in out.columns:
