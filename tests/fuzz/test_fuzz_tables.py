@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from immunotwin.economics.io import load_settings, read_trial_run
@@ -180,7 +180,10 @@ def test_economics_trial_run(trial_run, data):
             for col in frame.columns:  # parquet needs one type per column
                 if frame[col].map(type).nunique() > 1:
                     frame[col] = frame[col].map(lambda v: None if v is None else str(v))
-        frame.to_parquet(run / name)
+        try:
+            frame.to_parquet(run / name)
+        except (OverflowError, ValueError, TypeError):  # pyarrow cannot store this mutation
+            assume(False)
     if what == "missing":
         (
             run / data.draw(st.sampled_from(["summary.json", "patients.parquet", "doses.parquet"]))
