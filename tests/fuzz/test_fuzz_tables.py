@@ -177,9 +177,10 @@ def test_economics_trial_run(trial_run, data):
         if what == name.split(".")[0]:
             frame = data.draw(mutated_frame(frame))
             frame = frame.rename(columns=str)
-            for col in frame.columns:  # parquet needs one type per column
-                if frame[col].map(type).nunique() > 1:
-                    frame[col] = frame[col].map(lambda v: None if v is None else str(v))
+            for i in range(frame.shape[1]):  # parquet needs one type per column
+                column = frame.iloc[:, i]
+                if column.map(type).nunique() > 1:
+                    frame.isetitem(i, column.map(lambda v: None if v is None else str(v)))
         try:
             frame.to_parquet(run / name)
         except (OverflowError, ValueError, TypeError):  # pyarrow cannot store this mutation
