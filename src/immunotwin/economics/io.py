@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from immunotwin.economics.settings import AE_COLUMNS, EconomicsSettings
@@ -47,6 +46,14 @@ class TrialRun:
 
 def check_patients(patients: pd.DataFrame, source: str = "patients.parquet") -> pd.DataFrame:
     """Validate patients.parquet columns and values; return it with AE grade columns filled."""
+    dupes = sorted({str(c) for c in patients.columns[patients.columns.duplicated()]})
+    if dupes:
+        raise InputError(
+            f"column name(s) {dupes} appear more than once",
+            source=source,
+            location="header",
+            fix="give every column a unique name",
+        )
     missing = [c for c in PATIENT_COLUMNS if c not in patients.columns]
     if missing:
         raise InputError(
@@ -84,12 +91,33 @@ def check_patients(patients: pd.DataFrame, source: str = "patients.parquet") -> 
         )
     out = patients.copy()
     for col in AE_COLUMNS.values():
-        out[col] = out[col].fillna(0).astype(int) if col in out else 0
+        if col not in out:
+            out[col] = 0
+            continue
+        grades = pd.to_numeric(out[col], errors="coerce")
+        bad = (grades.isna() & out[col].notna()) | ~grades.fillna(0).between(0, 5)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(
+                f"{col} must be a CTCAE grade 0-5, found {out[col].iloc[row]!r}",
+                source=source,
+                location=f"row {row}, column {col}",
+                fix="worst grade per patient as an integer 0-5",
+            )
+        out[col] = grades.fillna(0).astype(int)
     return out
 
 
 def check_doses(doses: pd.DataFrame, source: str = "doses.parquet") -> pd.DataFrame:
     """Validate doses.parquet columns."""
+    dupes = sorted({str(c) for c in doses.columns[doses.columns.duplicated()]})
+    if dupes:
+        raise InputError(
+            f"column name(s) {dupes} appear more than once",
+            source=source,
+            location="header",
+            fix="give every column a unique name",
+        )
     missing = [c for c in DOSE_COLUMNS if c not in doses.columns]
     if missing:
         raise InputError(
@@ -97,7 +125,8 @@ def check_doses(doses: pd.DataFrame, source: str = "doses.parquet") -> pd.DataFr
             source=source,
             fix="write doses.parquet with " + ", ".join(DOSE_COLUMNS),
         )
-    bad = pd.to_numeric(doses["amount"], errors="coerce").isna() | (doses["amount"] < 0)
+    amount = pd.to_numeric(doses["amount"], errors="coerce")
+    bad = amount.isna() | (amount < 0)
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
         raise InputError(
@@ -107,6 +136,18 @@ def check_doses(doses: pd.DataFrame, source: str = "doses.parquet") -> pd.DataFr
             fix="amount in the unit named by amount_unit",
         )
     return doses
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError)
+        raise InputError(
+            f"not a readable Parquet file: {exc}",
+            source=str(path),
+            location="file",
+            fix="the file is damaged or truncated; re-run `immunotwin trial run` to rewrite it",
+        ) from None
 
 
 def read_trial_run(run_dir: str | os.PathLike[str]) -> TrialRun:
@@ -126,25 +167,39 @@ def read_trial_run(run_dir: str | os.PathLike[str]) -> TrialRun:
             raise InputError(
                 f"{path.name} not found",
                 source=str(root),
+                location=path.name,
                 fix="run `immunotwin trial run SPEC --out DIR` first; DIR must be a finished run",
             )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"invalid JSON: {exc.msg}", source=str(summary_path), location=f"line {exc.lineno}"
+            f"invalid JSON: {exc.msg}",
+            source=str(summary_path),
+            location=f"line {exc.lineno}",
+            fix="summary.json is damaged; re-run `immunotwin trial run` to rewrite it",
         ) from exc
-    spec = summary.get("spec") or {}
-    patients = check_patients(pd.read_parquet(patients_path), str(patients_path))
+    spec = summary.get("spec") if isinstance(summary, dict) else None
+    if not isinstance(summary, dict) or not isinstance(spec or {}, dict):
+        raise InputError(
+            "summary.json is not a trial summary (expected an object with a 'spec' object)",
+            source=str(summary_path),
+            location="top level" if not isinstance(summary, dict) else "spec",
+            fix="use the summary.json written by `immunotwin trial run`",
+        )
+    spec = spec or {}
+    patients = check_patients(_read_parquet(patients_path), str(patients_path))
     doses_path = root / "doses.parquet"
     doses = (
-        check_doses(pd.read_parquet(doses_path), str(doses_path))
+        check_doses(_read_parquet(doses_path), str(doses_path))
         if doses_path.exists()
         else pd.DataFrame(
             {c: pd.Series(dtype=float if c in ("day", "amount") else object) for c in DOSE_COLUMNS}
         )
     )
-    names = [a.get("name") for a in spec.get("arms", []) if isinstance(a, dict)]
+    arms = spec.get("arms", [])
+    names = [a.get("name") for a in arms if isinstance(a, dict)] if isinstance(arms, list) else []
+    names = [str(n) for n in names if n is not None]
     if not names:
         names = list(dict.fromkeys(patients["arm"].astype(str)))
     unknown = sorted(set(patients["arm"].astype(str)) - set(names))
@@ -156,11 +211,22 @@ def read_trial_run(run_dir: str | os.PathLike[str]) -> TrialRun:
             fix="use the run's own summary.json",
         )
     control = spec.get("control_arm")
-    if control is not None and control not in names:
+    if control is not None and (not isinstance(control, str) or control not in names):
         raise InputError(
             f"control_arm {control!r} is not one of the arms {names}",
             source=str(summary_path),
             location="spec.control_arm",
+            fix="use the run's own summary.json",
+        )
+    follow_up = spec.get("follow_up_months")
+    if follow_up is not None and not (
+        isinstance(follow_up, int | float) and not isinstance(follow_up, bool) and follow_up > 0
+    ):
+        raise InputError(
+            f"follow_up_months must be a positive number, found {follow_up!r}",
+            source=str(summary_path),
+            location="spec.follow_up_months",
+            fix="use the run's own summary.json",
         )
     return TrialRun(
         run_dir=root,
@@ -183,16 +249,22 @@ def load_settings(
     data: dict[str, Any] = {}
     source = "settings"
     if path is not None:
+        from immunotwin.io.specfile import read_structured
+
         p = Path(path)
         source = str(p)
-        if not p.exists():
-            raise InputError("settings file not found", source=source)
-        try:
-            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise InputError(f"cannot parse YAML/JSON: {exc}", source=source) from exc
+        if not p.is_file():
+            raise InputError(
+                "settings file not found", source=source, location="file", fix="check the path"
+            )
+        loaded, _ = read_structured(p)  # SpecError (an InputError) names line and fix
         if loaded is not None and not isinstance(loaded, dict):
-            raise InputError("settings must be a mapping of field: value", source=source)
+            raise InputError(
+                "settings must be a mapping of field: value",
+                source=source,
+                location="top level",
+                fix="write one 'field: value' per line; see docs/economics.md",
+            )
         data = loaded or {}
     for key, value in overrides.items():
         if value is None:
@@ -206,7 +278,7 @@ def load_settings(
         return EconomicsSettings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
+        where = ".".join(str(x) for x in first["loc"]) or "top level"
         raise InputError(
             first["msg"],
             source=source,

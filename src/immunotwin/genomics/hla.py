@@ -47,7 +47,9 @@ def normalise_allele(name: str) -> str:
 
     text = (name or "").strip()
     if not text:
-        raise GenomicsError("empty HLA allele name", fix="give names like HLA-A*02:01")
+        raise GenomicsError(
+            "empty HLA allele name", location="--hla", fix="give names like HLA-A*02:01"
+        )
     try:
         parsed = mhcgnomes.parse(text)
     except Exception as exc:  # mhcgnomes raises its own ParseError subclasses

@@ -9,6 +9,7 @@ import pandas as pd
 
 from immunotwin.errors import GenomicsError
 from immunotwin.genomics.hla import normalise_allele
+from immunotwin.io.atomic import atomic_path
 
 
 def predict_csv(input_path: str | Path, out_path: str | Path, predictor="immunotwin") -> int:
@@ -68,6 +69,6 @@ def predict_csv(input_path: str | Path, out_path: str | Path, predictor="immunot
     out = df.copy()
     out["ic50_nm"] = res["ic50_nm"].to_numpy()
     out["percentile_rank"] = res["percentile_rank"].to_numpy()
-    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(out_path, index=False)
+    with atomic_path(out_path) as tmp:
+        out.to_csv(tmp, index=False)
     return len(out)

@@ -19,6 +19,7 @@ from immunotwin.genomics.ranking import RankingPolicy, load_policy, score_epitop
 from immunotwin.genomics.tmb import count_nonsynonymous_effects, tmb_from_counts
 from immunotwin.genomics.vaccine import design_string, select_epitopes, vaccine_table
 from immunotwin.genomics.vcf import read_vep_vcf
+from immunotwin.io.atomic import atomic_path, write_text_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def run_neoantigens(
     cols = [c for c in PVACSEQ_COLUMNS if c in ranked.columns] + [
         c for c in IMMUNOTWIN_COLUMNS if c in ranked.columns
     ]
-    ranked[cols].to_csv(out / "epitopes.tsv", sep="\t", index=False, na_rep="NA")
+    with atomic_path(out / "epitopes.tsv") as tmp:
+        ranked[cols].to_csv(tmp, sep="\t", index=False, na_rep="NA")
 
     selected = select_epitopes(ranked, n_vaccine) if not ranked.empty else ranked
     design = None
@@ -168,9 +170,10 @@ def run_neoantigens(
         design = design_string(
             selected["MT Epitope Seq"].tolist(), allele_set.alleles, pred, pol.binding_ic50_nm_max
         )
-    vaccine_table(selected, design).to_csv(out / "vaccine.tsv", sep="\t", index=False, na_rep="NA")
+    with atomic_path(out / "vaccine.tsv") as tmp:
+        vaccine_table(selected, design).to_csv(tmp, sep="\t", index=False, na_rep="NA")
     if design is not None:
-        (out / "vaccine_construct.json").write_text(json.dumps(design, indent=2))
+        write_text_atomic(out / "vaccine_construct.json", json.dumps(design, indent=2))
 
     neo = (
         []
@@ -189,7 +192,7 @@ def run_neoantigens(
             for _, r in ranked[ranked["Tier"] != "Poor"].iterrows()
         ]
     )
-    (out / "neoantigens.json").write_text(json.dumps(neo, indent=2))
+    write_text_atomic(out / "neoantigens.json", json.dumps(neo, indent=2))
 
     per_class = (
         effects.groupby("Variant Type")["variant_key"].nunique().to_dict()
@@ -220,7 +223,8 @@ def run_neoantigens(
     }
     if design is not None:
         summary["vaccine_junction_binders"] = len(design["junction_binders"])
-    (out / "summary.json").write_text(json.dumps(_clean(summary), indent=2))
+    # every file is replaced atomically; summary.json last, so it marks a complete set
+    write_text_atomic(out / "summary.json", json.dumps(_clean(summary), indent=2))
     logger.info("wrote neoantigen outputs to %s", out)
     return summary
 

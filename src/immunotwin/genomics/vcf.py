@@ -20,6 +20,7 @@ import gzip
 import logging
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from immunotwin.genomics.vep import (
 logger = logging.getLogger(__name__)
 
 _ALLELE_RE = re.compile(r"^[ACGTN]+$")
+_GT_RE = re.compile(r"^(\.|[0-9]{1,6})([/|](\.|[0-9]{1,6}))*$")
 _NORMAL_NAME_RE = re.compile(r"(normal|germline|(^|[_\-.])N$|(^|[_\-.])BL$)", re.IGNORECASE)
 _TUMOUR_NAME_RE = re.compile(r"(tumou?r|(^|[_\-.])T$)", re.IGNORECASE)
 
@@ -123,8 +125,21 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
     samples, csq_fields, header_flags (``has_gt``, ``has_frameshift``, ``has_downstream``).
     """
     source = str(path)
-    if not path.exists():
+    if not path.is_file():
         raise GenomicsError("file not found", source=source, fix="check the VCF path")
+    try:
+        return _check_vcf_text(path, source)
+    except (EOFError, OSError, zlib.error) as exc:  # truncated/corrupt gzip, unreadable file
+        raise GenomicsError(
+            f"cannot read the file: {exc}",
+            source=source,
+            location="file",
+            fix="the (b)gzip file is truncated or corrupt; re-download or re-compress it "
+            "(bgzip) from the original VCF",
+        ) from None
+
+
+def _check_vcf_text(path: Path, source: str) -> tuple[list[str], tuple[str, ...], dict]:
     csq_fields: tuple[str, ...] | None = None
     samples: list[str] | None = None
     has_gt = False
@@ -177,6 +192,7 @@ def check_vcf_text(path: Path) -> tuple[list[str], tuple[str, ...], dict[str, bo
                     fix="the file may be truncated or corrupted; re-export or re-download it",
                 )
             _check_alleles(cols, source, lineno)
+            _check_genotypes(cols, header[9:], source, lineno)
             if csq_fields is not None:
                 _check_csq(cols[7], csq_fields, source, lineno)
     if samples is None:
@@ -230,6 +246,33 @@ def _check_alleles(cols: list[str], source: str, lineno: int) -> None:
                 location=f"line {lineno}, column ALT",
                 fix="remove symbolic/structural alleles (e.g. bcftools view -v snps,indels) "
                 "before running the neoantigen pipeline",
+            )
+
+
+def _check_genotypes(cols: list[str], samples: list[str], source: str, lineno: int) -> None:
+    """Every sample's GT must be allele indices joined by / or | (htslib crashes on others)."""
+    if len(cols) < 10:
+        return
+    keys = cols[8].split(":")
+    if "GT" not in keys:
+        return
+    at = keys.index("GT")
+    n_alleles = 1 + len(cols[4].split(","))
+    for name, value in zip(samples, cols[9:], strict=False):
+        values = value.split(":")
+        if at >= len(values):
+            continue
+        gt = values[at]
+        bad = not _GT_RE.match(gt) or any(
+            a != "." and int(a) >= n_alleles for a in re.split(r"[/|]", gt)
+        )
+        if bad:
+            raise GenomicsError(
+                f"genotype {gt!r} of sample {name!r} is not allele indices joined by '/' or '|' "
+                f"(0..{n_alleles - 1} for this record)",
+                source=source,
+                location=f"line {lineno}, FORMAT GT",
+                fix="write genotypes such as 0/1, 1|1 or ./. ; re-export the VCF from the caller",
             )
 
 
@@ -384,6 +427,108 @@ def _vaf_depth(
     return depth, math.nan
 
 
+def _data_line_number(path: Path, k: int) -> int | None:
+    """The file line number of the ``k``-th (1-based) data record."""
+    seen = 0
+    with _open_text(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if raw.startswith("#") or not raw.strip():
+                continue
+            seen += 1
+            if seen == k:
+                return lineno
+    return None
+
+
+def _records(vcf, path: Path):
+    """cyvcf2's records; a record htslib cannot parse becomes a GenomicsError with its line."""
+    iterator = iter(vcf)
+    k = 0
+    while True:
+        k += 1
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:  # cyvcf2 raises a bare Exception for htslib parse errors
+            vcf.close()
+            line = _data_line_number(path, k)
+            raise GenomicsError(
+                f"htslib cannot parse data record {k}: {exc}",
+                source=str(path),
+                location=f"line {line}" if line else f"data record {k}",
+                fix="the record does not match its header (types, counts of values or "
+                "fields); validate the file with `bcftools view` and re-export it",
+            ) from None
+        yield record
+
+
+def _read_record(
+    record, rows: list[dict], idx: dict[str, int], *, pass_only: bool, source: str
+) -> tuple[int, int]:
+    """Append one record's transcript effects to ``rows``; returns (filtered, not called)."""
+    filt = record.FILTER
+    if pass_only and filt not in (None, "PASS"):
+        return 1, 0
+    alts = list(record.ALT)
+    gt = record.genotypes[0] if record.genotypes else None
+    called = {a for a in (gt[:-1] if gt else []) if isinstance(a, int) and a > 0}
+    if gt is not None and not called and all(a == 0 for a in gt[:-1] if a is not None):
+        return 0, 1
+    csq = record.INFO.get("CSQ")
+    if csq is None:
+        return 0, 0
+    vep_alleles = vep_allele(record.REF, alts)
+    gt_text = "/".join("." if (a is None or a < 0) else str(a) for a in (gt[:-1] if gt else []))
+    for alt_index, alt in enumerate(alts):
+        if alt == "*" or (called and (alt_index + 1) not in called):
+            continue
+        depth, vaf = _vaf_depth(record, 0, alt_index, len(alts), "AF", "AD", "DP")
+        rna_depth, rna_vaf = _vaf_depth(record, 0, alt_index, len(alts), "RAF", "RAD", "RDP")
+        start, stop = variant_coordinates(record.POS, record.REF, alt)
+        key = f"{record.CHROM}-{start}-{stop}-{record.REF}-{alt}"
+        for entry in csq.split(","):
+            parts = entry.split("|")
+            if parts[idx["Allele"]] != vep_alleles[alt_index]:
+                continue
+            get = lambda name, p=parts: p[idx[name]] if name in idx else ""  # noqa: E731
+            transcript = get("Feature")
+            gene_id = get("Gene")
+            rows.append(
+                {
+                    "Chromosome": record.CHROM,
+                    "Start": start,
+                    "Stop": stop,
+                    "Reference": record.REF,
+                    "Variant": alt,
+                    "Transcript": transcript,
+                    "Gene Name": get("SYMBOL") or gene_id,
+                    "Ensembl Gene ID": gene_id,
+                    "Biotype": get("BIOTYPE"),
+                    "Transcript Support Level": get("TSL"),
+                    "Consequence": get("Consequence"),
+                    "Variant Type": classify_consequence(get("Consequence")),
+                    "Protein Position": get("Protein_position"),
+                    "Mutation": get("Amino_acids"),
+                    "Codons": get("Codons"),
+                    "HGVSc": get("HGVSc"),
+                    "HGVSp": get("HGVSp"),
+                    "wildtype_protein": get("WildtypeProtein"),
+                    "frameshift_protein": get("FrameshiftSequence"),
+                    "Tumor DNA Depth": depth,
+                    "Tumor DNA VAF": vaf,
+                    "Tumor RNA Depth": rna_depth,
+                    "Tumor RNA VAF": rna_vaf,
+                    "Gene Expression": _expression(record, "GX", 0, (gene_id, get("SYMBOL"))),
+                    "Transcript Expression": _expression(record, "TX", 0, (transcript,)),
+                    "Genotype": gt_text,
+                    "Filter": filt or "PASS",
+                    "variant_key": key,
+                }
+            )
+    return 0, 0
+
+
 def read_vep_vcf(
     path: str | Path,
     sample: str | None = None,
@@ -442,72 +587,35 @@ def read_vep_vcf(
     tumour = choose_tumour_sample(samples, sample, source, header_tumour)
     idx = {name: i for i, name in enumerate(csq_fields)}
 
-    vcf = cyvcf2.VCF(str(path), samples=[tumour], lazy=True)
+    try:
+        vcf = cyvcf2.VCF(str(path), samples=[tumour], lazy=True)
+    except Exception as exc:  # cyvcf2/htslib raise plain Exception/OSError on bad headers
+        raise GenomicsError(
+            f"htslib cannot read the VCF header: {exc}",
+            source=source,
+            location="header",
+            fix="check the ## meta lines (e.g. with `bcftools view -h`) and re-export the VCF",
+        ) from None
     rows: list[dict] = []
     n_records = n_filtered = n_not_called = 0
-    for record in vcf:
+    for record in _records(vcf, path):
         n_records += 1
-        filt = record.FILTER
-        if pass_only and filt not in (None, "PASS"):
-            n_filtered += 1
-            continue
-        alts = list(record.ALT)
-        gt = record.genotypes[0] if record.genotypes else None
-        called = {a for a in (gt[:-1] if gt else []) if isinstance(a, int) and a > 0}
-        if gt is not None and not called and all(a == 0 for a in gt[:-1] if a is not None):
-            n_not_called += 1
-            continue
-        csq = record.INFO.get("CSQ")
-        if csq is None:
-            continue
-        vep_alleles = vep_allele(record.REF, alts)
-        gt_text = "/".join("." if (a is None or a < 0) else str(a) for a in (gt[:-1] if gt else []))
-        for alt_index, alt in enumerate(alts):
-            if alt == "*" or (called and (alt_index + 1) not in called):
-                continue
-            depth, vaf = _vaf_depth(record, 0, alt_index, len(alts), "AF", "AD", "DP")
-            rna_depth, rna_vaf = _vaf_depth(record, 0, alt_index, len(alts), "RAF", "RAD", "RDP")
-            start, stop = variant_coordinates(record.POS, record.REF, alt)
-            key = f"{record.CHROM}-{start}-{stop}-{record.REF}-{alt}"
-            for entry in csq.split(","):
-                parts = entry.split("|")
-                if parts[idx["Allele"]] != vep_alleles[alt_index]:
-                    continue
-                get = lambda name, p=parts: p[idx[name]] if name in idx else ""  # noqa: E731
-                transcript = get("Feature")
-                gene_id = get("Gene")
-                rows.append(
-                    {
-                        "Chromosome": record.CHROM,
-                        "Start": start,
-                        "Stop": stop,
-                        "Reference": record.REF,
-                        "Variant": alt,
-                        "Transcript": transcript,
-                        "Gene Name": get("SYMBOL") or gene_id,
-                        "Ensembl Gene ID": gene_id,
-                        "Biotype": get("BIOTYPE"),
-                        "Transcript Support Level": get("TSL"),
-                        "Consequence": get("Consequence"),
-                        "Variant Type": classify_consequence(get("Consequence")),
-                        "Protein Position": get("Protein_position"),
-                        "Mutation": get("Amino_acids"),
-                        "Codons": get("Codons"),
-                        "HGVSc": get("HGVSc"),
-                        "HGVSp": get("HGVSp"),
-                        "wildtype_protein": get("WildtypeProtein"),
-                        "frameshift_protein": get("FrameshiftSequence"),
-                        "Tumor DNA Depth": depth,
-                        "Tumor DNA VAF": vaf,
-                        "Tumor RNA Depth": rna_depth,
-                        "Tumor RNA VAF": rna_vaf,
-                        "Gene Expression": _expression(record, "GX", 0, (gene_id, get("SYMBOL"))),
-                        "Transcript Expression": _expression(record, "TX", 0, (transcript,)),
-                        "Genotype": gt_text,
-                        "Filter": filt or "PASS",
-                        "variant_key": key,
-                    }
-                )
+        try:
+            counts = _read_record(record, rows, idx, pass_only=pass_only, source=source)
+        except Exception as exc:
+            if type(exc) is not Exception:  # our own errors and bugs propagate unchanged
+                raise
+            vcf.close()  # cyvcf2 raises a bare Exception (e.g. "error parsing genotypes")
+            line = _data_line_number(path, n_records)
+            raise GenomicsError(
+                f"htslib cannot parse data record {n_records}: {exc}",
+                source=source,
+                location=f"line {line}" if line else f"data record {n_records}",
+                fix="the record does not match its header (GT/FORMAT definitions, types or "
+                "counts); validate the file with `bcftools view` and re-export it",
+            ) from None
+        n_filtered += counts[0]
+        n_not_called += counts[1]
     vcf.close()
     effects = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
     logger.info(

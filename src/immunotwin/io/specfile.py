@@ -21,16 +21,39 @@ T = TypeVar("T", bound=BaseModel)
 Path_ = tuple[str | int, ...]
 
 
-def _lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
+#: most YAML nodes a spec may expand to (guards against alias bombs, "billion laughs")
+MAX_NODES = 100_000
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _lines(
+    node: yaml.Node,
+    path: Path_,
+    out: dict[Path_, int],
+    ancestors: frozenset[int] = frozenset(),
+    count: list[int] | None = None,
+) -> None:
+    count = count if count is not None else [0]
+    count[0] += 1
+    if id(node) in ancestors:
+        raise RecursionError(f"recursive alias at {field_path(path)}")
+    if count[0] > MAX_NODES:
+        raise _TooLarge
+    ancestors = ancestors | {id(node)}
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise TypeError(f"a mapping key at line {key.start_mark.line + 1} is not text")
             out[path + (key.value,)] = key.start_mark.line + 1
-            _lines(value, path + (key.value,), out)
+            _lines(value, path + (key.value,), out, ancestors, count)
             out[path + (key.value,)] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, path + (i,), out)
+            _lines(item, path + (i,), out, ancestors, count)
 
 
 def read_structured(path: str | Path) -> tuple[Any, dict[Path_, int]]:
@@ -42,15 +65,30 @@ def read_structured(path: str | Path) -> tuple[Any, dict[Path_, int]]:
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text), {}
+        except RecursionError:
+            raise SpecError(
+                "invalid JSON: nested too deeply",
+                source=str(path),
+                location="top level",
+                fix="write the spec as plain nested objects and lists; see the example specs",
+            ) from None
         except json.JSONDecodeError as exc:
             raise SpecError(
                 f"invalid JSON: {exc.msg}",
                 source=str(path),
                 location=f"line {exc.lineno}, column {exc.colno}",
+                fix="fix the JSON syntax at that position (quotes, commas, brackets)",
             ) from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise SpecError(
+            "invalid YAML: nested too deeply",
+            source=str(path),
+            location="top level",
+            fix="write the spec as plain nested mappings and lists; see the example specs",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
@@ -62,7 +100,23 @@ def read_structured(path: str | Path) -> tuple[Any, dict[Path_, int]]:
         ) from exc
     lines: dict[Path_, int] = {}
     if node is not None:
-        _lines(node, (), lines)
+        try:
+            _lines(node, (), lines)
+        except (RecursionError, TypeError, _TooLarge) as exc:
+            reason = (
+                f"more than {MAX_NODES} values after expanding aliases"
+                if isinstance(exc, _TooLarge)
+                else str(exc)
+                if isinstance(exc, TypeError) or "alias" in str(exc)
+                else "nested too deeply"
+            )
+            raise SpecError(
+                f"unsupported YAML structure: {reason}",
+                source=str(path),
+                location="top level",
+                fix="write the spec as plain nested mappings and lists (no recursive anchors "
+                "or complex keys); see the example specs",
+            ) from None
     return data, lines
 
 
@@ -91,6 +145,7 @@ def validate_data(
         raise SpecError(
             f"expected a mapping of fields at the top level, got {type(data).__name__}",
             source=source,
+            location="top level",
             fix=f"see the example specs; fields: {', '.join(schema.model_fields)}",
         )
     try:

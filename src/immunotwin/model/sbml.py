@@ -77,6 +77,8 @@ def _check(status: int, what: str) -> None:
         raise ModelError(
             f"libSBML refused {what}: {libsbml.OperationReturnValue_toString(status)}",
             source="SBML export",
+            location=what,
+            fix="use SBML-compatible names and finite values (see docs/model.md)",
         )
 
 
@@ -121,7 +123,12 @@ def to_sbml(model: Model) -> str:
         rule.setVariable(q.name)
         math = libsbml.parseL3Formula(_formula(model, q.formula, f"quantity '{q.name}'"))
         if math is None:
-            raise ModelError(f"libSBML cannot parse quantity '{q.name}'", source="SBML export")
+            raise ModelError(
+                f"libSBML cannot parse quantity '{q.name}'",
+                source="SBML export",
+                location=f"quantity {q.name}",
+                fix="simplify the formula to +, -, *, /, ^ and exp/log/sqrt/max/min",
+            )
         rule.setMath(math)
     for proc in model.processes:
         r = m.createReaction()
@@ -138,7 +145,12 @@ def to_sbml(model: Model) -> str:
         law = r.createKineticLaw()
         math = libsbml.parseL3Formula(_formula(model, proc.rate, f"process '{proc.name}'"))
         if math is None:
-            raise ModelError(f"libSBML cannot parse process '{proc.name}'", source="SBML export")
+            raise ModelError(
+                f"libSBML cannot parse process '{proc.name}'",
+                source="SBML export",
+                location=f"process {proc.name}",
+                fix="simplify the rate to +, -, *, /, ^ and exp/log/sqrt/max/min",
+            )
         law.setMath(math)
     return libsbml.writeSBMLToString(doc)
 
@@ -166,7 +178,10 @@ def write_sbml(model: Model, path: str | Path) -> Path:
     errors = consistency_errors(text)
     if errors:
         raise ModelError(
-            "the exported SBML is not consistent:\n" + "\n".join(errors[:10]), source=str(path)
+            "the exported SBML is not consistent:\n" + "\n".join(errors[:10]),
+            source=str(path),
+            location="model",
+            fix="fix the model items named above (units, names, formulas) and export again",
         )
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")

@@ -23,6 +23,11 @@ def hill(x: sympy.Expr, k: sympy.Expr, n: sympy.Expr | int = 1) -> sympy.Expr:
     return ratio**n / (1 + ratio**n)
 
 
+_FORMULA_FIX = (
+    "write formulas in Python syntax over the model's states, parameters and quantities, "
+    "with exp, log, sqrt, hill, Max, Min"
+)
+
 _FUNCTIONS = {
     "exp": sympy.exp,
     "log": sympy.log,
@@ -45,14 +50,25 @@ def _parse(formula: str, symbols: dict[str, sympy.Symbol], *, what: str) -> symp
     try:
         expr = parse_expr(formula, local_dict=dict(symbols), global_dict=namespace)
     except Exception as exc:  # sympy raises many types on bad syntax
-        raise ModelError(f"cannot parse formula '{formula}': {exc}", source=what) from exc
+        raise ModelError(
+            f"cannot parse formula '{formula}': {exc}",
+            source=what,
+            location="formula",
+            fix=_FORMULA_FIX,
+        ) from exc
     if not isinstance(expr, sympy.Expr):
-        raise ModelError(f"formula '{formula}' is not an expression", source=what)
+        raise ModelError(
+            f"formula '{formula}' is not an expression",
+            source=what,
+            location="formula",
+            fix=_FORMULA_FIX,
+        )
     unknown = {str(s) for s in expr.free_symbols - set(symbols.values())}
     if unknown:
         raise ModelError(
             f"formula uses unknown name(s) {sorted(unknown)}",
             source=what,
+            location="formula",
             fix="define them as states, parameters or quantities of the model",
         )
     return expr
@@ -131,6 +147,8 @@ def build_symbolic(model: Model, *, check_units: bool = True) -> SymbolicModel:
         raise ModelError(
             f"quantities depend on each other in a cycle: {exc.args[1]}",
             source=f"model '{model.name}'",
+            location="quantities",
+            fix="break the cycle: make one of these quantities a state or a parameter",
         ) from exc
     if check_units:
         declared = {q.name: q for q in model.quantities}

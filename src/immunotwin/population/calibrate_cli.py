@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from immunotwin.errors import ImmunotwinError, InputError
+from immunotwin.io.atomic import atomic_path, write_text_atomic
 
 app = typer.Typer(help="Calibrate to and validate against published trial arms.")
 log = logging.getLogger(__name__)
@@ -122,18 +123,21 @@ def validate(
         console.print(f"[red]error[/red] {r['spec']}: {r['error']}")
     console.print(json.dumps(summary))
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "validation.csv", index=False)
-    checks.to_csv(out / "gradient_checks.csv", index=False)
-    (out / "validation.md").write_text(
+    with atomic_path(out / "validation.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    with atomic_path(out / "gradient_checks.csv") as tmp:
+        checks.to_csv(tmp, index=False)
+    write_text_atomic(
+        out / "validation.md",
         v.to_markdown(shown)
         + "\n\n"
         + v.to_markdown(checks.astype(str))
         + "\n\n"
         + "```json\n"
         + json.dumps(summary, indent=2)
-        + "\n```\n"
+        + "\n```\n",
     )
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     console.print(f"wrote {out}/validation.csv, validation.md, gradient_checks.csv, summary.json")
 
 
@@ -229,7 +233,8 @@ def calibrate(
     )
     folder = out or Path(__file__).resolve().parent.parent / "data" / "calibration"
     write_parameter_set(pset, folder / "parameter_set.json")
-    result.history.to_csv(folder / "fit_history.csv", index=False)
+    with atomic_path(folder / "fit_history.csv") as tmp:
+        result.history.to_csv(tmp, index=False)
     keep = [
         "trial_id",
         "arm_role",
@@ -245,9 +250,11 @@ def calibrate(
         "median_os_published",
         "median_os_simulated",
     ]
-    result.table[keep].to_csv(folder / "fit_report.csv", index=False, float_format="%.10g")
+    with atomic_path(folder / "fit_report.csv") as tmp:
+        result.table[keep].to_csv(tmp, index=False, float_format="%.10g")
     terms = f.objective_terms(result.table)
-    (folder / "fit_report.md").write_text(
+    write_text_atomic(
+        folder / "fit_report.md",
         f"# Calibration fit report ({pset.version})\n\n"
         f"Command: `immunotwin calibrate --patients {patients} "
         + (f"--start {start} " if start else "")
@@ -265,7 +272,7 @@ def calibrate(
         + v.to_markdown(v.display_table(result.table))
         + "\n\n## Largest objective terms\n\n"
         + v.to_markdown(terms.sort_values("loss", ascending=False).head(15).round(2).astype(str))
-        + "\n"
+        + "\n",
     )
     console.print(
         f"wrote {folder}/parameter_set.json, fit_report.md, fit_report.csv, fit_history.csv"

@@ -11,6 +11,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from immunotwin.errors import InputError
+from immunotwin.io.atomic import write_text_atomic
 from immunotwin.population.calibration import ParameterSet
 
 _PACKAGE = "immunotwin.data"
@@ -59,14 +60,19 @@ def read_parameter_set(path: str | Path) -> ParameterSet:
             source=str(path),
             fix="give the path of a file written by `immunotwin calibrate`",
         ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc}", source=str(path)) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(
+            f"invalid JSON: {exc}",
+            source=str(path),
+            location=f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "file",
+            fix="restore the file written by `immunotwin calibrate` (it is plain JSON)",
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InputError(
             first["msg"],
             source=str(path),
-            location=".".join(str(p) for p in first["loc"]),
+            location=".".join(str(p) for p in first["loc"]) or "top level",
             fix="compare with the shipped immunotwin/data/calibration/parameter_set.json",
         ) from exc
 
@@ -83,11 +89,9 @@ def shipped_parameter_set() -> ParameterSet:
 def write_parameter_set(parameter_set: ParameterSet, path: str | Path) -> Path:
     """Write ``parameter_set`` as indented JSON (atomic: temp file + rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(parameter_set.model_dump(mode="json"), indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    return write_text_atomic(
+        path, json.dumps(parameter_set.model_dump(mode="json"), indent=2) + "\n"
+    )
 
 
 def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
@@ -96,7 +100,16 @@ def _read_csv(path: Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
             path, dtype={"trial_id": str, "arm_role": str, "regimen": str, "indication": str}
         )
     except FileNotFoundError:
-        raise InputError(f"{what} not found", source=str(path)) from None
+        raise InputError(
+            f"{what} not found", source=str(path), location="file", fix="check the path"
+        ) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"not a readable CSV: {exc}",
+            source=str(path),
+            location="file",
+            fix=f"save the {what} as comma-separated UTF-8 text with the columns {list(columns)}",
+        ) from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(

@@ -95,6 +95,7 @@ def calibration_arms(arm_map: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFra
             f"{len(missing)} mapped arm(s) have no row in the targets, e.g. "
             f"{first['trial_id']} / {first['arm_role']} / {first['regimen'][:60]}",
             source="targets CSV",
+            location="columns " + ", ".join(JOIN_KEYS),
             fix="pass the calibration trials.csv (or a file with the same trial_id, arm_role, "
             "regimen and indication text)",
         )
@@ -102,6 +103,7 @@ def calibration_arms(arm_map: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFra
         raise InputError(
             "the targets hold duplicate rows for some mapped arms",
             source="targets CSV",
+            location="columns " + ", ".join(JOIN_KEYS),
             fix="make trial_id + arm_role + regimen + indication unique",
         )
     return joined.drop(columns="_merge").reset_index(drop=True)

@@ -20,6 +20,8 @@ import pandas as pd
 import sklearn
 from sklearn.model_selection import StratifiedKFold
 
+from immunotwin.io.atomic import write_text_atomic
+
 from ..errors import InputError
 from .features import build_features
 from .io import read_named_cohort
@@ -169,7 +171,7 @@ def dumps(artifact: dict) -> str:
 def save_artifact(artifact: dict, path: str | Path) -> None:
     """Write the artifact JSON."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(dumps(artifact))
+    write_text_atomic(path, dumps(artifact))
 
 
 def shipped_artifact_path() -> Path:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ImmunotwinError
+from ..io.atomic import write_text_atomic
 from .io import read_cohort, read_patient_json, write_table
 from .schema import ID_COLUMN
 
@@ -131,7 +132,7 @@ def evaluate_cmd(
         _fail(exc)
     typer.echo(_format(result))
     if json_out:
-        Path(json_out).write_text(json.dumps(result, indent=1))
+        write_text_atomic(json_out, json.dumps(result, indent=1))
 
 
 @app.command("report")
@@ -166,7 +167,7 @@ def report_cmd(
     if selection:
         result["selection_grid"] = select_model(data_dir).to_dict(orient="records")
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "response_metrics.json").write_text(json.dumps(result, indent=1) + "\n")
+    write_text_atomic(out_dir / "response_metrics.json", json.dumps(result, indent=1) + "\n")
     plot_calibration(data_dir, artifact, out_dir / "response_calibration.png")
     for group, cohorts in result["cohorts"].items():
         for name, res in cohorts.items():

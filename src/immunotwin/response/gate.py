@@ -30,6 +30,14 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
             source=source,
             fix="read the CSV with immunotwin.response.read_cohort",
         )
+    dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if dupes:
+        raise InputError(
+            f"column name(s) {dupes} appear more than once",
+            source=source,
+            location="header",
+            fix="give every column a unique name",
+        )
     out = df.copy()
     for name, spec in COLUMNS.items():
         if spec.required and name not in out.columns:
@@ -116,7 +124,17 @@ def _cancer_type_text(df: pd.DataFrame, source: str) -> pd.DataFrame:
                 fix="add 'CancerType' with one of: " + ", ".join(names),
             )
         cols = [c for c in onehot if c in df.columns]
-        mat = df[cols].fillna(0).to_numpy(dtype=float)
+        numeric = df[cols].apply(pd.to_numeric, errors="coerce")
+        bad = numeric.isna() & df[cols].notna()
+        if bad.to_numpy().any():
+            row, col = (int(i[0]) for i in np.nonzero(bad.to_numpy()))
+            raise InputError(
+                f"one-hot cancer-type column '{cols[col]}' holds {df[cols[col]].iloc[row]!r}",
+                source=source,
+                location=f"row {row + 1}, column {cols[col]}",
+                fix="one-hot columns CancerType1..CancerType16 hold 0 or 1",
+            )
+        mat = numeric.fillna(0).to_numpy(dtype=float)
         label = np.array(names[: len(cols)], dtype=object)[mat.argmax(axis=1)]
         label[mat.sum(axis=1) == 0] = "Other"
         df["CancerType"] = label

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..io.atomic import atomic_path
 from .gate import check_cohort
 from .schema import ID_COLUMN
 
@@ -20,13 +21,14 @@ def read_cohort(path: str | Path) -> pd.DataFrame:
     """Read a cohort CSV (LORIS column names) and pass it through :func:`check_cohort`."""
     path = Path(path)
     if not path.is_file():
-        raise InputError("file not found", source=str(path), fix="check the path")
+        raise InputError("file not found", source=str(path), location="file", fix="check the path")
     try:
         df = pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(
             f"not a readable CSV ({exc})",
             source=str(path),
+            location="file",
             fix="save the table as comma-separated UTF-8 text",
         ) from exc
     return check_cohort(df, source=str(path))
@@ -58,7 +60,10 @@ def read_patient_json(path_or_text: str | Path) -> pd.DataFrame:
         path = Path(text)
         if not path.is_file():
             raise InputError(
-                "file not found", source=text, fix="give a JSON file or an inline JSON object"
+                "file not found",
+                source=text,
+                location="file",
+                fix="give a JSON file or an inline JSON object",
             )
         source, text = str(path), path.read_text()
     try:
@@ -72,13 +77,15 @@ def read_patient_json(path_or_text: str | Path) -> pd.DataFrame:
         ) from exc
     if not isinstance(obj, dict):
         raise InputError(
-            "expected one JSON object", source=source, fix='give {"TMB": 10, "Albumin": 3.9, ...}'
+            "expected one JSON object",
+            source=source,
+            location="top level",
+            fix='give {"TMB": 10, "Albumin": 3.9, ...}',
         )
     return check_cohort(pd.DataFrame([obj]), source=source)
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> None:
     """Write a result table as CSV, creating the folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)

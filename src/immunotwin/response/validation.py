@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
+from ..io.atomic import atomic_path
 from .artifact import model_from_dict, predict_cohort
 from .baselines import loris_nsclc, loris_pan_cancer, pdl1_score, tmb_score
 from .features import build_features
@@ -194,6 +195,6 @@ def plot_calibration(data_dir: str | Path, artifact: dict, out_png: str | Path) 
     ax.legend(fontsize=8)
     ax.set_title("immunotwin response model: reliability")
     fig.tight_layout()
-    Path(out_png).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_png, dpi=120)
+    with atomic_path(out_png) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)

@@ -8,6 +8,7 @@ Durations: ``3 weeks``, ``21 days``, ``6 months``, ``day 5``, ``week 12``.
 
 from __future__ import annotations
 
+import math
 import re
 from enum import StrEnum
 from typing import Any
@@ -108,11 +109,19 @@ class Dose(BaseModel):
         return f"AUC {self.value:g}" if self.unit is DoseUnit.AUC else f"{self.value:g} {self.unit}"
 
 
+def _finite_number(number: str, text: str, what: str) -> float:
+    """``float(number)``, rejecting overflow to infinity (e.g. ``1e999``) with a DoseError."""
+    value = float(number)
+    if not math.isfinite(value):
+        raise DoseError(f"{what} '{text}' is not a finite number", fix=f"give a realistic {what}")
+    return value
+
+
 def parse_dose_text(text: str) -> dict[str, Any]:
     """``'2 mg/kg'`` -> ``{'value': 2.0, 'unit': DoseUnit.MG_PER_KG}``; DoseError otherwise."""
     auc = _AUC_RE.match(text)
     if auc:
-        return {"value": float(auc["value"]), "unit": DoseUnit.AUC}
+        return {"value": _finite_number(auc["value"], text, "dose"), "unit": DoseUnit.AUC}
     m = _DOSE_RE.match(text)
     if not m:
         raise DoseError(
@@ -124,7 +133,7 @@ def parse_dose_text(text: str) -> dict[str, Any]:
             f"unknown dose unit '{m['unit']}' in '{text}'",
             fix=f"use one of: {', '.join(u.value for u in DoseUnit)}",
         )
-    return {"value": float(m["value"]), "unit": unit}
+    return {"value": _finite_number(m["value"], text, "dose"), "unit": unit}
 
 
 def parse_duration_days(text: str | float | int, *, what: str = "duration") -> float:
@@ -137,9 +146,11 @@ def parse_duration_days(text: str | float | int, *, what: str = "duration") -> f
             f"cannot read {what} '{text}'",
             fix="write '<number> days|weeks|months|hours', e.g. '3 weeks'",
         )
-    days = float(m["value"]) * _DAYS[m["unit"].lower()]
-    if not days > 0:
-        raise DoseError(f"{what} must be positive, got '{text}'")
+    days = _finite_number(m["value"], str(text), what) * _DAYS[m["unit"].lower()]
+    if not (days > 0 and math.isfinite(days)):
+        raise DoseError(
+            f"{what} must be positive, got '{text}'", fix="write e.g. '3 weeks' or '21 days'"
+        )
     return days
 
 
@@ -150,4 +161,4 @@ def parse_start_day(text: str | float | int) -> float:
     m = _START_RE.match(str(text))
     if not m:
         raise DoseError(f"cannot read start '{text}'", fix="write 'day N', 'week N' or 'month N'")
-    return float(m["value"]) * _DAYS[m["unit"].lower()]
+    return _finite_number(m["value"], str(text), "start") * _DAYS[m["unit"].lower()]

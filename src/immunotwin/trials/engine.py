@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from immunotwin import __version__
-from immunotwin.engine import EventKind, build_events, simulate
+from immunotwin.engine import EventKind, SolveStatus, build_events, simulate
 from immunotwin.engine.executors import Executor
 from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
 from immunotwin.errors import SpecError
@@ -528,6 +528,9 @@ def _arm_tables(
     table["irae_any_grade"] = np.any([g >= 1 for g in irae], axis=0) if irae else False
     table["grade3plus_ae"] = np.any([g >= 3 for g in grades.values()], axis=0) if grades else False
     table["solver_status"] = result.status
+    table["failure_reason"] = [
+        "" if int(code) == 0 else SolveStatus(int(code)).message for code in result.status
+    ]
     table.loc[failed, ["best_overall_response"]] = "NE"
     visit_rows = pd.DataFrame(
         {

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from immunotwin.io.atomic import atomic_path, write_bytes_atomic
 from immunotwin.outcomes import (
     Response,
     TimeToEvent,
@@ -183,15 +184,12 @@ def adrs(result: TrialResult) -> pd.DataFrame:
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_bytes_atomic(path, data)
 
 
 def _atomic_parquet(path: Path, frame: pd.DataFrame) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False)
 
 
 def build_summary(result: TrialResult) -> dict[str, Any]:
