@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-slow goldens bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# Deliberately re-record tests/golden after a change that moves the numbers (review the diff).
+goldens: $(STAMP)
+	PYTHONPATH=src $(PY) -m tests.golden.regenerate
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
