@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from immunotwin.model.immune.antibodies import add_antibodies
+from immunotwin.model.immune.cell_therapy import add_cell_therapy
 from immunotwin.model.immune.checkpoints import add_checkpoints
 from immunotwin.model.immune.chemotherapy import add_chemotherapy
 from immunotwin.model.immune.cytokines import add_cytokines
@@ -19,8 +20,9 @@ DESCRIPTION = (
     "Cancer-immunity model of the immunotwin brief §2: tumour with escape clone, priming, "
     "effectors with memory, suppressive TME, PD-1/PD-L1/CTLA-4 pharmacology, tumour-targeting "
     "antibodies (ADCC/ADCP/CDC, signalling), chemotherapy "
-    "exposure slots, radiotherapy (fractions are events), IL-2/IFN-alpha effects, host "
-    "lymphocytes and organ toxicity. Time in days."
+    "exposure slots, radiotherapy (fractions are events), IL-2/IFN-alpha effects, CAR-T/TIL/"
+    "TCR-T cell kinetics and CD3 engagers, normal B cells, host lymphocytes and organ toxicity. "
+    "Time in days."
 )
 
 
@@ -39,6 +41,7 @@ def immunotwin_model() -> Model:
         add_toxicity,
         add_radiotherapy,
         add_cytokines,
+        add_cell_therapy,
     ):
         model = add(model)
     return model
