@@ -5,7 +5,7 @@ antigen signal S = A/(A + K_Ag) with A = e_CAR Cs + b_CAR Bn V_blood (antigen-po
 tumour cells plus, for CD19, normal B cells), and
 
     dCE/dt = rho_E S (1 + kappa_LD [1 - L/L0]+) CE/(1 + (CE + CM)/K_C)
-             - (alpha_E + k_EM + k_exh S^h) CE + rho_M S CM
+             - (alpha_E + k_EM + k_exh S^2) CE + rho_M S CM
     dCM/dt = k_EM CE - beta_M CM - rho_M S CM
 
 so expansion stops when the target is cleared (T_max, C_max emerge; tested against Stein's
@@ -44,7 +44,6 @@ PARAMETERS = (
     "cart_memory_reactivation_rate",
     "cart_lymphodepletion_boost",
     "cart_exhaustion_rate",
-    "cart_exhaustion_hill",
     "cart_antigen_half",
     "cart_capacity",
     "cart_kill_rate",
@@ -193,7 +192,7 @@ def add_cell_therapy(model: Model) -> Model:
         ),
         process(
             "cart_contraction",
-            f"(cart_contraction_rate + cart_exhaustion_rate*cart_signal**cart_exhaustion_hill)"
+            f"(cart_contraction_rate + cart_exhaustion_rate*cart_signal**2)"
             f"*{CE}",
             "cell/day",
             {CE: -1},
@@ -300,7 +299,7 @@ def add_cell_therapy(model: Model) -> Model:
         ),
         process(
             "tcrt_contraction",
-            f"(cart_contraction_rate + cart_exhaustion_rate*tcrt_signal**cart_exhaustion_hill)"
+            f"(cart_contraction_rate + cart_exhaustion_rate*tcrt_signal**2)"
             f"*{TR}",
             "cell/day",
             {TR: -1},
