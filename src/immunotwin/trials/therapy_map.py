@@ -15,9 +15,8 @@ A drug class the model does not simulate yet is refused with a clear error, befo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
