@@ -15,7 +15,23 @@ from immunotwin.trials.load import load_trial_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-SIMULATED_CLASSES = {"checkpoint_inhibitor", "chemotherapy"}
+SIMULATED_CLASSES = {
+    "checkpoint_inhibitor",
+    "chemotherapy",
+    "car_t",
+    "til",
+    "tcr_t",
+    "t_cell_engager",
+    "cytokine",
+}
+"""Drug classes of the calibration-arm specs (cytokine: IL-2 after lifileucel)."""
+SIMULATED_THERAPY_CLASSES = {
+    "checkpoint_inhibitor",
+    "chemotherapy",
+    "adoptive_cell_therapy",
+    "monoclonal_antibody",
+}
+"""trials.csv therapy classes of the simulated arms (monoclonal_antibody: TOWER blinatumomab)."""
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +51,7 @@ def test_every_trials_row_is_mapped_once(arm_map, trials_csv):
 def test_join_with_targets_gives_one_published_row_per_spec(arm_map, trials_csv):
     arms = calibration_arms(arm_map, read_targets(trials_csv))
     assert len(arms) == (arm_map["status"] == "simulated").sum() >= 40
-    assert set(arms["therapy_class"]) <= SIMULATED_CLASSES
+    assert set(arms["therapy_class"]) <= SIMULATED_THERAPY_CLASSES
 
 
 def test_not_simulable_rows_say_why(arm_map):
