@@ -192,8 +192,7 @@ def add_cell_therapy(model: Model) -> Model:
         ),
         process(
             "cart_contraction",
-            f"(cart_contraction_rate + cart_exhaustion_rate*cart_signal**2)"
-            f"*{CE}",
+            f"(cart_contraction_rate + cart_exhaustion_rate*cart_signal**2)*{CE}",
             "cell/day",
             {CE: -1},
             "contraction and antigen-driven exhaustion of CAR-T effectors",
@@ -281,8 +280,7 @@ def add_cell_therapy(model: Model) -> Model:
         ),
         process(
             "homeostatic_expansion_effectors",
-            "adoptive_transfer_on*homeostatic_expansion_rate*lymphodepleted_space"
-            "*teff_systemic",
+            "adoptive_transfer_on*homeostatic_expansion_rate*lymphodepleted_space*teff_systemic",
             "cell/day",
             {"teff_systemic": 1},
             "homeostatic proliferation of infused effectors (TIL) in lymphodepleted space",
@@ -299,8 +297,7 @@ def add_cell_therapy(model: Model) -> Model:
         ),
         process(
             "tcrt_contraction",
-            f"(cart_contraction_rate + cart_exhaustion_rate*tcrt_signal**2)"
-            f"*{TR}",
+            f"(cart_contraction_rate + cart_exhaustion_rate*tcrt_signal**2)*{TR}",
             "cell/day",
             {TR: -1},
             "contraction and exhaustion of TCR-T effectors",
