@@ -417,6 +417,13 @@ def engager_concentration_pg_ml(
     return np.asarray(rate_ug_per_day, dtype=float) / cl * 1000.0  # ug/L -> pg/mL
 
 
+def _antigen_negative_escape(model: Model, params, n: int) -> dict[str, np.ndarray]:
+    """Under a CAR or engager the escape clone Cr means target-antigen loss (CD19-/BCMA-), not
+    MHC-I loss (brief §2.2: arm-specific meaning): it keeps the patient's MHC-I level, so NK
+    missing-self killing does not remove it and it can cause antigen-negative relapse."""
+    return {"escape_mhc_basal": patient_values(model, params, "mhc_basal", n)}
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -526,6 +533,7 @@ def plan_arm(
                     raise _refuse(drug, arm, f"targets {list(drug.targets)}, no antigen status")
                 values["cart_target_density"] = antigen_status(patients, target)
                 values["cart_normal_target"] = np.full(n, float(target in NORMAL_B_CELL_TARGETS))
+                values.update(_antigen_negative_escape(model, params, n))
                 target_state = model.state_index("cart_effector")
             elif drug.drug_class == "tcr_t":
                 values["tcrt_antigen_match"] = tcrt_antigen_match(patients, rng)
@@ -541,6 +549,7 @@ def plan_arm(
                 raise _refuse(drug, arm, f"targets {list(drug.targets)}, no antigen status")
             values["cart_target_density"] = antigen_status(patients, target)
             values["cart_normal_target"] = np.full(n, float(target in NORMAL_B_CELL_TARGETS))
+            values.update(_antigen_negative_escape(model, params, n))
             conc = engager_concentration_pg_ml(drug, admin.amount, patients, rng)
             events += window_events(
                 admin.days, admin.infusion_days, {model.parameter_index("tce_concentration"): conc}

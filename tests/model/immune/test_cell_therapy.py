@@ -90,22 +90,22 @@ def test_lymphodepletion_raises_expansion(immune_model, immune_compiled):
 
 
 def test_antigen_negative_relapse_is_possible(immune_model, immune_compiled):
-    """The CD19-negative escape clone is invisible to the CAR: it evolves exactly as without the
-    CAR while the CD19+ disease is cleared (antigen-negative relapse, brief §2.4)."""
-    y0, p = _cart_patient(immune_model, immune_compiled, escape=1e5)
-    # B-ALL growth (Leon-Triana 2020); no new escape cells from Cs, so the comparison isolates
-    # what the CAR does to the existing CD19- clone
-    p = _set(immune_model, p, tumor_growth_rate=0.0333, escape_generation_rate=0.0)
-    treated = _run(immune_compiled, y0, p)
-    no_car = y0.copy()
-    no_car[immune_model.state_index("cart_effector")] = 0.0
-    untreated = _run(immune_compiled, no_car, p)
-    day14 = DAYS == 14.0
-    presenting = treated.state("tumor_presenting")[0]
+    """The CD19-negative escape clone is invisible to the CAR and the engager (no CAR/TCE/TCR-T
+    process touches it) and survives while the CD19+ disease is cleared (brief §2.4)."""
+    for proc in immune_model.processes:
+        if proc.name.startswith(("cart_", "tce_", "tcrt_")):
+            assert "tumor_escape" not in proc.stoichiometry, proc.name
+    y0, p = _cart_patient(immune_model, immune_compiled, escape=1e8)
+    # CD19- clone with intact MHC-I (what the trial layer sets under a CAR), B-ALL growth
+    mhc = p[immune_model.parameter_index("mhc_basal")]
+    p = _set(
+        immune_model, p, tumor_growth_rate=0.0333, escape_generation_rate=0.0, escape_mhc_basal=mhc
+    )
+    result = _run(immune_compiled, y0, p)
+    presenting = result.state("tumor_presenting")[0]
+    escape = result.state("tumor_escape")[0]
     assert presenting[-1] < 1e-3 * presenting[0]  # CD19+ disease cleared
-    escape = treated.state("tumor_escape")[0, day14][0]
-    assert escape > 0.0
-    assert escape == pytest.approx(untreated.state("tumor_escape")[0, day14][0], rel=0.05)
+    assert escape[DAYS == 28.0][0] > 1e-2 * escape[0]  # the CD19- clone is still there
 
 
 def test_cart_drives_crs_signals(immune_model, immune_compiled):
