@@ -71,7 +71,9 @@ ICANS_STEROID_COURSE_DAYS = 7.0
 TOCILIZUMAB_BLOCKADE_DAYS = 14.0
 """IL-6 receptor blockade after tocilizumab 8 mg/kg for CRS grade >= 2: RO ≈ 1 for ≈2-3 weeks
 (brief §2.6-§2.7 [L]); the lower end is used."""
-CELL_THERAPY_CLASSES = frozenset({"car_t", "til", "tcr_t", "t_cell_engager"})
+CELL_THERAPY_CLASSES = frozenset({"car_t", "tcr_t", "t_cell_engager"})
+"""Arms graded for CRS/ICANS (ASTCT 2019) and managed with tocilizumab/steroids. TIL arms are
+not: their IL-6/endothelial signal comes from high-dose IL-2 (capillary leak, graded CTCAE)."""
 DAILY_OUTPUT_DAYS = 60.0
 """Arms with a cell product or engager get daily output points for this long, so CRS and ICANS
 (onset days 1-7, duration about a week) are graded on a daily grid."""
