@@ -15,8 +15,6 @@ from immunotwin.trials.load import load_trial_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# trials.csv therapy classes and catalogue drug classes the model simulates (issue 6 adds
-# vaccines, oncolytic virus, VEGFR-TKIs, bevacizumab and the inactive placebo)
 SIMULATED_CLASSES = {
     "checkpoint_inhibitor",
     "chemotherapy",
@@ -27,7 +25,19 @@ SIMULATED_CLASSES = {
     "targeted_antibody",
     "combination",
     "supportive",
+    "car_t",
+    "til",
+    "tcr_t",
+    "t_cell_engager",
+    "cytokine",
 }
+"""Catalogue drug classes of the calibration-arm specs (issue 6: vaccines, oncolytic virus,
+VEGFR-TKIs, bevacizumab, placebo, cell therapies, CD3 engagers; cytokine: IL-2 after TIL)."""
+SIMULATED_THERAPY_CLASSES = SIMULATED_CLASSES | {
+    "adoptive_cell_therapy",
+    "monoclonal_antibody",
+}
+"""trials.csv therapy classes of the simulated arms (monoclonal_antibody: TOWER blinatumomab)."""
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +57,7 @@ def test_every_trials_row_is_mapped_once(arm_map, trials_csv):
 def test_join_with_targets_gives_one_published_row_per_spec(arm_map, trials_csv):
     arms = calibration_arms(arm_map, read_targets(trials_csv))
     assert len(arms) == (arm_map["status"] == "simulated").sum() >= 40
-    assert set(arms["therapy_class"]) <= SIMULATED_CLASSES
+    assert set(arms["therapy_class"]) <= SIMULATED_THERAPY_CLASSES
 
 
 def test_not_simulable_rows_say_why(arm_map):

@@ -210,6 +210,14 @@ def _within(sim: float, pub: float, rel: float) -> bool | None:
     return bool(abs(sim / pub - 1.0) <= rel)
 
 
+def _within_pp(sim: float, pub: float, tolerance_pp: float = ORR_TOLERANCE_PP) -> bool | None:
+    """Within +/- ``tolerance_pp`` percentage points (CRS/ICANS grade >= 3, issue 6); None when
+    nothing was published."""
+    if not np.isfinite(pub):
+        return None
+    return bool(np.isfinite(sim) and abs(sim - pub) <= tolerance_pp)
+
+
 def _hr(runs: Mapping[str, ArmRun], spec: str, control: str, endpoint: str) -> float:
     a, b = runs.get(spec), runs.get(control)
     if not control or a is None or b is None or not (a.ok and b.ok):
@@ -266,6 +274,16 @@ def compare(arms: pd.DataFrame, runs: Mapping[str, ArmRun]) -> pd.DataFrame:
                 "pfs_hr_simulated": _hr(runs, arm["spec"], arm["hr_control_spec"], "pfs"),
                 "os_hr_published": _num(arm["os_hr_vs_control"]),
                 "os_hr_simulated": _hr(runs, arm["spec"], arm["hr_control_spec"], "os"),
+                "crs_grade3plus_published": _num(arm.get("crs_grade3plus_pct")),
+                "crs_grade3plus_simulated": _pct(s.get("crs_grade3plus_rate")),
+                "crs_grade3plus_pass": _within_pp(
+                    _pct(s.get("crs_grade3plus_rate")), _num(arm.get("crs_grade3plus_pct"))
+                ),
+                "icans_grade3plus_published": _num(arm.get("neurotox_grade3plus_pct")),
+                "icans_grade3plus_simulated": _pct(s.get("icans_grade3plus_rate")),
+                "icans_grade3plus_pass": _within_pp(
+                    _pct(s.get("icans_grade3plus_rate")), _num(arm.get("neurotox_grade3plus_pct"))
+                ),
                 "grade3plus_trae_published": _num(arm["grade3plus_trae_pct"]),
                 "grade3plus_simulated": _pct(s.get("grade3plus_trae_rate")),
                 "follow_up_months": run.follow_up_months if run is not None else math.nan,
@@ -397,6 +415,10 @@ DISPLAY_COLUMNS = {
     "os_hr_simulated": "OS HR sim",
     "grade3plus_trae_published": "G3+ pub %",
     "grade3plus_simulated": "G3+ sim %",
+    "crs_grade3plus_published": "CRS3+ pub %",
+    "crs_grade3plus_simulated": "CRS3+ sim %",
+    "icans_grade3plus_published": "ICANS3+ pub %",
+    "icans_grade3plus_simulated": "ICANS3+ sim %",
 }
 
 

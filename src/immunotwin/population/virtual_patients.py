@@ -24,6 +24,14 @@ GFR_SIGMA_LOG = 0.25
 trial populations aged ~60-65 with eGFR >= 45-60 mL/min required for platinum; not fitted)."""
 
 
+MARROW_FULL_EQUIVALENT_SLD_MM = 142.5
+"""Marrow disease (B-ALL, myeloma) as an equivalent measurable burden: a fully involved marrow is
+read as ≈5e10 cancer cells, the burden of three equal spheres whose diameters sum to 142.5 mm at
+the model's default cell volume and cellular fraction; involvement f gives 142.5 mm x f^(1/3)
+(assumption: leukaemic burden of the order 1e10-1e11 cells, kept below the logistic capacity).
+Response is then read from the burden change (CR ≈ burden below the detection limit)."""
+
+
 def _draw(dist: Distribution | None, rng: np.random.Generator, n: int) -> np.ndarray:
     if dist is None:
         return np.full(n, np.nan)
@@ -57,6 +65,10 @@ def _block(tumor: TumorType, rng: np.random.Generator, n: int, line: int) -> pd.
             "line": np.full(n, line, dtype=int),
         }
     )
+    if size is None and tumor.baseline_marrow_involvement_fraction is not None:
+        fraction = _draw(tumor.baseline_marrow_involvement_fraction, rng, n).astype(float)
+        frame["marrow_involvement_fraction"] = fraction
+        frame["baseline_sld_mm"] = MARROW_FULL_EQUIVALENT_SLD_MM * np.cbrt(fraction)
     for name, dist in b.target_antigens.items():
         frame[name] = _draw(dist, rng, n)
     return frame

@@ -245,6 +245,14 @@ class KPdPK(_Sourced):
     elimination_per_day: float = Field(gt=0)
     dose_ref: float = Field(gt=0)
     dose_ref_unit: DoseUnit
+    lymphodepletion_per_day: float | None = Field(
+        default=None,
+        ge=0,
+        description="maximal depletion rate of circulating lymphocytes and T cells (1/day at "
+        "full effect) for lymphodepleting agents (fludarabine, cyclophosphamide); replaces "
+        "the slot's generic weight",
+    )
+    lymphodepletion_source: str | None = None
 
 
 class CellKineticsPK(_Sourced):

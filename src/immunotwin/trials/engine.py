@@ -25,6 +25,8 @@ from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
 from immunotwin.errors import SpecError
 from immunotwin.model import compile_model
 from immunotwin.outcomes import (
+    AstctCrs2019,
+    AstctIcans2019,
     CtcaeV5,
     IRecist,
     Lugano2014Ct,
@@ -64,6 +66,19 @@ STEROID_COURSE_DAYS = 42.0
 """Corticosteroid course for a grade >= 2 irAE: taper over at least 4-6 weeks (Brahmer et al.,
 J Clin Oncol 2018;36:1714, ASCO irAE guideline)."""
 
+ICANS_STEROID_COURSE_DAYS = 7.0
+"""Dexamethasone for ICANS grade >= 2, continued until grade <= 1 and tapered over about a week
+(Neelapu SS et al., Nat Rev Clin Oncol 2018;15:47, CARTOX recommendations; recalled)."""
+TOCILIZUMAB_BLOCKADE_DAYS = 14.0
+"""IL-6 receptor blockade after tocilizumab 8 mg/kg for CRS grade >= 2: RO ≈ 1 for ≈2-3 weeks
+(brief §2.6-§2.7 [L]); the lower end is used."""
+CELL_THERAPY_CLASSES = frozenset({"car_t", "tcr_t", "t_cell_engager"})
+"""Arms graded for CRS/ICANS (ASTCT 2019) and managed with tocilizumab/steroids. TIL arms are
+not: their IL-6/endothelial signal comes from high-dose IL-2 (capillary leak, graded CTCAE)."""
+DAILY_OUTPUT_DAYS = 60.0
+"""Arms with a cell product or engager get daily output points for this long, so CRS and ICANS
+(onset days 1-7, duration about a week) are graded on a daily grid."""
+
 LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
 
 
@@ -90,6 +105,17 @@ class TrialResult:
 ProgressCallback = Callable[[str, int, int], None]
 
 
+def _has_cell_therapy(spec: TrialSpec) -> bool:
+    from immunotwin.therapies.catalog import load_drug_catalog
+
+    catalog = load_drug_catalog()
+    return any(
+        catalog.get(item.drug).drug_class in CELL_THERAPY_CLASSES
+        for arm in spec.arms
+        for item in arm.regimen
+    )
+
+
 def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
     follow_up_days = spec.follow_up_days
     v = spec.visit_schedule
@@ -102,7 +128,12 @@ def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
         ]
     )
     weekly = np.arange(0.0, follow_up_days + 1e-9, 7.0)
-    return visits, np.unique(np.concatenate([visits, weekly, [follow_up_days]]))
+    daily = (
+        np.arange(0.0, min(DAILY_OUTPUT_DAYS, follow_up_days) + 1e-9, 1.0)
+        if _has_cell_therapy(spec)
+        else np.empty(0)
+    )
+    return visits, np.unique(np.concatenate([visits, weekly, daily, [follow_up_days]]))
 
 
 def _tumour_cells_from_sld(
@@ -205,8 +236,25 @@ def _grades_over_time(result) -> dict[str, np.ndarray]:
     return grades
 
 
-def _toxicity(compiled, result, params):
+def _cell_therapy_grades(result) -> dict[str, np.ndarray]:
+    """ASTCT 2019 CRS (IL-6 fever + endothelial index) and ICANS (neuro index) grades at every
+    output time: {"crs": (n, n_times), "icans": (n, n_times)}."""
+    names = result.state_names
+    if "il6" not in names or "endothelial_index" not in names:
+        return {}
+    il6 = np.clip(np.nan_to_num(result.state("il6"), nan=0.0), 0.0, None)
+    e = np.clip(np.nan_to_num(result.state("endothelial_index"), nan=0.0), 0.0, 1.0)
+    grades = {"crs": AstctCrs2019().grade(il6, e)}
+    if "neuroinflammation_index" in names:
+        nn = np.clip(np.nan_to_num(result.state("neuroinflammation_index"), nan=0.0), 0.0, 1.0)
+        grades["icans"] = AstctIcans2019().grade(nn)
+    return grades
+
+
+def _toxicity(compiled, result, params, cell_therapy: bool = False):
     grades = {organ: g.max(axis=1) for organ, g in _grades_over_time(result).items()}
+    if cell_therapy:
+        grades.update({k: g.max(axis=1) for k, g in _cell_therapy_grades(result).items()})
     if "lymphocytes" in result.state_names:
         lymph = np.nan_to_num(result.state("lymphocytes"), nan=np.inf)
         grades["lymphopenia"] = np.where(
@@ -229,15 +277,45 @@ def _management(result, grid, plan, model, params) -> tuple[np.ndarray, np.ndarr
     steroid_day = np.full(n, np.inf)
     started = actions[actions["action"] == "steroids"].groupby("patient")["day"].min()
     steroid_day[started.index.to_numpy(int)] = started.to_numpy(float)
+    course = np.full(n, STEROID_COURSE_DAYS)
+    tocilizumab_day = np.full(n, np.inf)
     events = []
+    if plan.classes & CELL_THERAPY_CLASSES:
+        cell = _cell_therapy_grades(result)
+        cell_actions = rules.actions(cell, grid) if cell else None
+        if cell_actions is not None and len(cell_actions):
+            toci = cell_actions[cell_actions["action"] == "tocilizumab"]
+            first = toci.groupby("patient")["day"].min()
+            tocilizumab_day[first.index.to_numpy(int)] = first.to_numpy(float)
+            icans = cell_actions[cell_actions["action"] == "steroids"]
+            first = icans.groupby("patient")["day"].min()
+            rows = first.index.to_numpy(int)
+            earlier = first.to_numpy(float) < steroid_day[rows]
+            course[rows[earlier]] = ICANS_STEROID_COURSE_DAYS
+            steroid_day[rows] = np.minimum(steroid_day[rows], first.to_numpy(float))
+        given = np.isfinite(tocilizumab_day)
+        if given.any():
+            index = model.parameter_index("tocilizumab_ro")
+            starts = tocilizumab_day[given]
+            for day in np.unique(np.concatenate([starts, starts + TOCILIZUMAB_BLOCKADE_DAYS])):
+                active = (tocilizumab_day <= day) & (
+                    day < tocilizumab_day + TOCILIZUMAB_BLOCKADE_DAYS
+                )
+                events.append(
+                    (
+                        float(day),
+                        EventKind.SET_PARAMETER,
+                        index,
+                        0,
+                        np.where(active, 1.0, params[:, index]),
+                    )
+                )
     if np.isfinite(steroid_day).any():
         index = model.parameter_index("steroid_rate")
         steroid_on = params[:, model.parameter_index("steroid_rate_on")]
         on = np.isfinite(steroid_day)
-        for day in grid[
-            (grid >= steroid_day.min()) & (grid <= steroid_day.max() + STEROID_COURSE_DAYS)
-        ]:
-            active = on & (steroid_day <= day) & (day < steroid_day + STEROID_COURSE_DAYS)
+        for day in grid[(grid >= steroid_day.min()) & (grid <= (steroid_day + course)[on].max())]:
+            active = on & (steroid_day <= day) & (day < steroid_day + course)
             events.append(
                 (
                     float(day),
@@ -249,7 +327,7 @@ def _management(result, grid, plan, model, params) -> tuple[np.ndarray, np.ndarr
             )
     if not plan.classes & {"checkpoint_inhibitor"}:
         discontinue = np.full(n, np.inf)
-    return discontinue, steroid_day, events
+    return discontinue, steroid_day, events, tocilizumab_day
 
 
 @functools.lru_cache(maxsize=2)
@@ -349,7 +427,9 @@ def run_chunk(
 
     first = _simulate_arm(compiled, y0, params, plan, grid, None, executor, progress)
     first_endpoints = endpoints_of(first)
-    discontinue, steroid_day, steroid_events = _management(first, grid, plan, model, params)
+    discontinue, steroid_day, steroid_events, toci_day = _management(
+        first, grid, plan, model, params
+    )
     stop = np.minimum(
         np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day), discontinue
     )
@@ -358,7 +438,8 @@ def run_chunk(
         compiled, y0, params, plan, grid, stop, executor, progress, steroid_events
     )
     endpoints = endpoints_of(result)
-    grades = _toxicity(compiled, result, params)
+    cell_therapy = bool(plan.classes & CELL_THERAPY_CLASSES)
+    grades = _toxicity(compiled, result, params, cell_therapy)
     outcome = _arm_tables(
         arm_index,
         arm.name,
@@ -374,6 +455,8 @@ def run_chunk(
     table = outcome.patients
     table["ici_discontinued_day"] = discontinue
     table["steroids_start_day"] = steroid_day
+    if cell_therapy:
+        table["tocilizumab_day"] = toci_day
     last_day = pd.Series(discontinue, index=table["patient_id"].to_numpy())
     keep = outcome.doses["day"].to_numpy() <= last_day.loc[outcome.doses["patient_id"]].to_numpy()
     return dataclasses.replace(outcome, doses=outcome.doses[keep].reset_index(drop=True))
@@ -523,7 +606,10 @@ def _arm_tables(
         np.isfinite(response.response_day) & (np.minimum(response.pd_day, death) <= follow_up)
     ).astype(int)
     for organ, g in grades.items():
-        table[f"worst_grade_{organ}"] = g.astype(int)
+        if organ in ("crs", "icans"):  # ASTCT grades keep the names the summaries read
+            table[f"{organ}_grade"] = g.astype(int)
+        else:
+            table[f"worst_grade_{organ}"] = g.astype(int)
     irae = [g for o, g in grades.items() if o in ORGANS]
     table["irae_any_grade"] = np.any([g >= 1 for g in irae], axis=0) if irae else False
     table["grade3plus_ae"] = np.any([g >= 3 for g in grades.values()], axis=0) if grades else False

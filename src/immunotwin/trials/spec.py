@@ -33,6 +33,7 @@ BIOMARKER_FILTERS = {
     "b2m_loss": "beta-2-microglobulin loss (true/false)",
     "her2": "HER2 status: 'positive' or 'negative'",
     "hla_a0201": "carries HLA-A*02:01 (true/false)",
+    "mage_a4_positive": "tumour expresses MAGE-A4 (true/false; TCR-T eligibility)",
     "prior_anti_pd1": "progressed on prior anti-PD-(L)1 (true/false)",
 }
 

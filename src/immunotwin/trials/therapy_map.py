@@ -8,12 +8,18 @@ VEGFR-TKI the ``tki_exposure`` slot, bevacizumab the ``antivegf`` PK slot, pepti
 the vaccine depot, sipuleucel-T a bolus of homing DCs and talimogene laherparepvec the oncolytic
 virus state (:mod:`immunotwin.model.immune.vaccines`, :mod:`immunotwin.model.immune.targeted`).
 Radiotherapy fractions become linear-quadratic TRANSFER/SCALE_STATE events
-(:mod:`immunotwin.model.immune.radiotherapy`). A drug class the model does not simulate yet is
-refused with a clear error, before anything runs.
+(:mod:`immunotwin.model.immune.radiotherapy`).
+Cell products (CAR-T, TCR-T, TIL) are added to their effector state on the infusion day; the
+patient's target-antigen status (``cd19_positive``, ``bcma_positive``, ``mage_a4_positive``) and
+HLA type decide what they can see. A CD3 engager (blinatumomab) is a piecewise-constant plasma
+concentration over each continuous infusion. Lymphodepleting agents (fludarabine,
+cyclophosphamide) set their slot's lymphocyte-depletion weight from the catalogue.
+A drug class the model does not simulate yet is refused with a clear error, before anything runs.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +39,8 @@ CHECKPOINT_SLOTS = {
     "CTLA-4": "antictla4",
     "LAG-3": "antilag3",
 }
+log = logging.getLogger(__name__)
+
 CHEMO_SLOTS = ("chemo_a", "chemo_b", "chemo_c", "chemo_d")
 # sunitinib-like VEGFR tyrosine-kinase inhibitors (``tki_exposure``, K-PD)
 TKI_DRUGS = {"sunitinib", "sorafenib"}
@@ -43,6 +51,13 @@ VACCINE_PRODUCTS = {
     "neoantigen_mrna_vaccine": "neoantigen_vaccine",
     "sipuleucel_t": "sipuleucel",
 }
+CELL_PRODUCT_CLASSES = frozenset({"car_t", "til", "tcr_t"})
+# target antigen of a CAR/engager -> the virtual patient's antigen-status column
+ANTIGEN_COLUMNS = {"CD19": "cd19_positive", "BCMA": "bcma_positive", "CD20": "cd20_positive"}
+NORMAL_B_CELL_TARGETS = {"CD19", "CD20"}
+TOCILIZUMAB_BLOCKADE_DAYS = 14.0
+"""IL-6 receptor blockade after one 8 mg/kg tocilizumab dose, RO ≈ 1 for ≈2-3 weeks
+(brief §2.6 [L]); the lower end is used."""
 CYTOKINES = ("aldesleukin", "interferon_alfa_2b")
 # tumour-cell targets of the antitarget slot; signalling blockade and complement per target
 ANTITARGET_TARGETS = {"CD20", "HER2", "EGFR"}
@@ -169,13 +184,18 @@ def _time_varying_clearance(
     ]
 
 
-def _normalised_exposure(drug: Drug, item, amount_mg: np.ndarray, arm: Arm) -> np.ndarray:
-    """Dose in units of the drug's K-PD reference dose (1.0 = the usual single dose)."""
+def _normalised_exposure(
+    drug: Drug, item, amount_mg: np.ndarray, arm: Arm, bsa_m2: np.ndarray | None = None
+) -> np.ndarray:
+    """Dose in units of the drug's K-PD reference dose (1.0 = the usual single dose); a dose in
+    mg (e.g. cyclophosphamide 60 mg/kg) against a mg/m2 reference is divided by the BSA."""
     ref, ref_unit = drug.pk.dose_ref, drug.pk.dose_ref_unit
     if item.dose.unit == ref_unit:
         return np.full(amount_mg.shape, item.dose.value / ref)
     if ref_unit == "mg":
         return amount_mg / ref
+    if ref_unit == "mg/m2" and bsa_m2 is not None:
+        return amount_mg / np.asarray(bsa_m2, dtype=float) / ref
     raise _refuse(drug, arm, f"is dosed in {item.dose.unit} but its K-PD reference is {ref_unit}")
 
 
@@ -404,6 +424,55 @@ def vaccine_slot_values(
     return out
 
 
+def antigen_status(patients: pd.DataFrame, target: str) -> np.ndarray:
+    """Per-patient target-antigen density (0/1 status) for a CAR or engager target; a tumour
+    type without that antigen in the catalogue counts as antigen-negative."""
+    column = ANTIGEN_COLUMNS.get(target)
+    if column is None or column not in patients:
+        log.warning("no '%s' status for these patients: treated as antigen-negative", target)
+        return np.zeros(len(patients))
+    return np.nan_to_num(patients[column].to_numpy(dtype=float), nan=0.0)
+
+
+def tcrt_antigen_match(patients: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """1 where an HLA-A*02-restricted MAGE-A4 TCR can see the tumour: MAGE-A4 positive, HLA-A*02
+    carrier and the A*02 haplotype not lost (a patient with HLA LOH lost the A*02-bearing
+    haplotype with probability 1/2, heterozygous carriers assumed)."""
+    n = len(patients)
+
+    def flag(column: str) -> np.ndarray:
+        if column not in patients:
+            return np.zeros(n, dtype=bool)
+        return np.nan_to_num(patients[column].to_numpy(dtype=float), nan=0.0) > 0
+
+    lost = flag("hla_loh") & (rng.random(n) < 0.5)
+    return (flag("mage_a4_positive") & flag("hla_a0201") & ~lost).astype(float)
+
+
+def engager_concentration_pg_ml(
+    drug: Drug, rate_ug_per_day: np.ndarray, patients: pd.DataFrame, rng: np.random.Generator
+) -> np.ndarray:
+    """Steady-state plasma concentration of a continuously infused engager, C_ss = rate/CL
+    (pg/mL), with the catalogue's BSA covariate and log-normal IIV on CL (Clements 2020)."""
+    cl = np.full(len(patients), float(drug.pk.cl_l_per_day))
+    for cov in drug.covariates:
+        if cov.parameter == "cl":
+            x = _covariate_values(patients, cov.covariate)
+            if x is not None:
+                cl *= np.array([cov.factor(v) for v in x])
+    omega2 = drug.iiv.get("cl")
+    if omega2:
+        cl *= np.exp(np.sqrt(omega2) * rng.standard_normal(len(patients)))
+    return np.asarray(rate_ug_per_day, dtype=float) / cl * 1000.0  # ug/L -> pg/mL
+
+
+def _antigen_negative_escape(model: Model, params, n: int) -> dict[str, np.ndarray]:
+    """Under a CAR or engager the escape clone Cr means target-antigen loss (CD19-/BCMA-), not
+    MHC-I loss (brief §2.2: arm-specific meaning): it keeps the patient's MHC-I level, so NK
+    missing-self killing does not remove it and it can cause antigen-negative relapse."""
+    return {"escape_mhc_basal": patient_values(model, params, "mhc_basal", n)}
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -522,8 +591,59 @@ def plan_arm(
                 "1/day",
             )
             values[name] = decay
+            if drug.pk.lymphodepletion_per_day is not None:
+                for weight in ("kill_lymphocytes", "kill_tcells"):
+                    name, rate = set_in_model_units(
+                        model,
+                        f"{slot}_{weight}",
+                        np.full(n, drug.pk.lymphodepletion_per_day),
+                        "1/day",
+                    )
+                    values[name] = rate
             target_state = model.state_index(f"{slot}_exposure")
-            amounts = _normalised_exposure(drug, item, admin.amount, arm)
+            amounts = _normalised_exposure(
+                drug, item, admin.amount, arm, patients["bsa_m2"].to_numpy()
+            )
+        elif drug.drug_class in CELL_PRODUCT_CLASSES:
+            if admin.amount_unit != "cells":
+                raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected cells")
+            values["adoptive_transfer_on"] = np.ones(n)
+            amounts = admin.amount
+            if drug.drug_class == "car_t":
+                target = next((t for t in drug.targets if t in ANTIGEN_COLUMNS), None)
+                if target is None:
+                    raise _refuse(drug, arm, f"targets {list(drug.targets)}, no antigen status")
+                values["cart_target_density"] = antigen_status(patients, target)
+                values["cart_normal_target"] = np.full(n, float(target in NORMAL_B_CELL_TARGETS))
+                values.update(_antigen_negative_escape(model, params, n))
+                target_state = model.state_index("cart_effector")
+            elif drug.drug_class == "tcr_t":
+                values["tcrt_antigen_match"] = tcrt_antigen_match(patients, rng)
+                target_state = model.state_index("tcrt_effector")
+            else:  # TIL: the tumour-reactive fraction joins the systemic effectors
+                amounts = amounts * patient_values(model, params, "til_reactive_fraction", n)
+                target_state = model.state_index("teff_systemic")
+        elif drug.drug_class == "t_cell_engager":
+            if admin.amount_unit != "ug/day" or admin.infusion_days is None:
+                raise _refuse(drug, arm, "needs a continuous infusion in ug/day with a duration")
+            target = next((t for t in drug.targets if t in ANTIGEN_COLUMNS), None)
+            if target is None:
+                raise _refuse(drug, arm, f"targets {list(drug.targets)}, no antigen status")
+            values["cart_target_density"] = antigen_status(patients, target)
+            values["cart_normal_target"] = np.full(n, float(target in NORMAL_B_CELL_TARGETS))
+            values.update(_antigen_negative_escape(model, params, n))
+            conc = engager_concentration_pg_ml(drug, admin.amount, patients, rng)
+            events += window_events(
+                admin.days, admin.infusion_days, {model.parameter_index("tce_concentration"): conc}
+            )
+            target_state = None
+        elif drug.key == "tocilizumab":
+            events += window_events(
+                admin.days,
+                TOCILIZUMAB_BLOCKADE_DAYS,
+                {model.parameter_index("tocilizumab_ro"): np.ones(n)},
+            )
+            target_state = None
         elif drug.drug_class == "radiotherapy":
             if admin.amount_unit != "Gy":
                 raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected Gy")
@@ -553,7 +673,9 @@ def plan_arm(
                     raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected IU/kg")
                 exposure = admin.amount
             else:
-                exposure = _normalised_exposure(drug, item, admin.amount, arm)
+                exposure = _normalised_exposure(
+                    drug, item, admin.amount, arm, patients["bsa_m2"].to_numpy()
+                )
             events += cytokine_events(model, drug, admin, exposure, params)
             target_state = None
         elif drug.key == "placebo":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from immunotwin.model.immune.antibodies import add_antibodies
+from immunotwin.model.immune.cell_therapy import add_cell_therapy
 from immunotwin.model.immune.checkpoints import add_checkpoints
 from immunotwin.model.immune.chemotherapy import add_chemotherapy
 from immunotwin.model.immune.cytokines import add_cytokines
@@ -23,7 +24,8 @@ DESCRIPTION = (
     "antibodies (ADCC/ADCP/CDC, signalling), chemotherapy "
     "exposure slots (four agents), therapeutic vaccines (depot, DC product) and oncolytic virus, "
     "VEGFR-TKI and anti-VEGF effects, radiotherapy (fractions are events), IL-2/IFN-alpha "
-    "effects, host lymphocytes and organ toxicity. Time in days."
+    "effects, CAR-T/TIL/TCR-T cell kinetics and CD3 engagers, normal B cells, host lymphocytes "
+    "and organ toxicity. Time in days."
 )
 
 
@@ -44,6 +46,7 @@ def immunotwin_model() -> Model:
         add_cytokines,
         add_vaccines,
         add_targeted,
+        add_cell_therapy,
     ):
         model = add(model)
     return model
