@@ -8,7 +8,7 @@ from immunotwin.errors import SpecError
 from immunotwin.trials.spec import TrialSpec
 from immunotwin.twin.build import build_twin
 from immunotwin.twin.patient import read_patient
-from immunotwin.twin.regimens import packaged_regimens
+from immunotwin.twin.regimens import Regimen, packaged_regimens
 
 SPEC = {
     "name": "seam",
@@ -125,10 +125,14 @@ def test_cli_writes_json_and_html(her2, examples_dir, tmp_path):
 
 def test_no_simulable_regimen_is_reported_not_raised(examples_dir):
     p = read_patient(examples_dir / "dlbcl_after_two_lines.json")
-    car_t = tuple(
-        r for r in packaged_regimens() if r.role == "cell_therapy" and "dlbcl" in r.tumors
+    # osimertinib (an EGFR TKI) has no mechanism in the model: refused per regimen, not raised
+    egfr_tki = Regimen(
+        key="osimertinib_alone",
+        name="osimertinib 80 mg daily",
+        tumors=("dlbcl",),
+        items=({"drug": "osimertinib", "dose": "80 mg", "every": "1 day"},),
     )
-    out = build_twin(p, n=8, seed=0, regimens=car_t, explain_ranking=False)
+    out = build_twin(p, n=8, seed=0, regimens=(egfr_tki,), explain_ranking=False)
     assert out["ranking"] == []
     assert any("no simulable regimen" in n for n in out["notes"])
     assert np.isfinite(out["ensemble_size"])

@@ -36,7 +36,7 @@ def test_user_file_unknown_drug(tmp_path):
         read_regimens(f)
 
 
-def test_simulable_split_reports_car_t(examples_dir):
+def test_simulable_split_keeps_car_t(examples_dir):
     from immunotwin.population.calibration import ParameterSet
     from immunotwin.trials.engine import _model_and_kernel
     from immunotwin.twin.build import split_simulable
@@ -47,7 +47,7 @@ def test_simulable_split_reports_car_t(examples_dir):
     p = read_patient(examples_dir / "dlbcl_after_two_lines.json")
     e = prior_ensemble(p, model, 4, seed=0, calibration=ParameterSet.identity())
     ok, skipped = split_simulable(default_regimens("dlbcl", 3), e, model)
-    assert [r.key for r in ok] == ["dlbcl_r_gemox"]
-    assert {s["key"] for s in skipped} >= {"axicabtagene_ciloleucel"}
+    keys = [r.key for r in ok]
+    assert "dlbcl_r_gemox" in keys and "axicabtagene_ciloleucel" in keys
     assert all("not simulated" in s["reason"] for s in skipped)
     assert np.isfinite(e.parameters(model)).all()
