@@ -16,6 +16,15 @@ from immunotwin.trials.load import load_trial_spec
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SIMULATED_CLASSES = {"checkpoint_inhibitor", "chemotherapy"}
+"""trials.csv therapy classes of the simulated rows (drug-catalogue classes in DRUG_CLASSES)."""
+SIMULATED_CLASSES = SIMULATED_CLASSES | {"radiotherapy", "cytokine", "monoclonal_antibody"}
+DRUG_CLASSES_SIMULATED = {
+    "checkpoint_inhibitor",
+    "chemotherapy",
+    "radiotherapy",
+    "cytokine",
+    "targeted_antibody",
+}
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +60,7 @@ def test_specs_exist_validate_and_use_simulated_drug_classes(arm_map):
         spec = load_trial_spec(REPO_ROOT / row["spec"])
         assert len(spec.arms) == 1 and spec.arms[0].name == row["arm"], row["spec"]
         for item in spec.arms[0].regimen:
-            assert catalog.get(item.drug).drug_class in SIMULATED_CLASSES, (row["spec"], item)
+            assert catalog.get(item.drug).drug_class in DRUG_CLASSES_SIMULATED, (row["spec"], item)
 
 
 def test_hazard_ratio_partners_see_the_same_patients(arm_map):

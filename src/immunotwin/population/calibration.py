@@ -97,6 +97,7 @@ class ParameterSet(BaseModel):
 
 MULTIPLIER_GROUPS: dict[str, tuple[str, ...]] = {
     "chemo_kill_tumor": ("chemo_a_kill_tumor", "chemo_b_kill_tumor"),
+    "antibody_effector_kill": ("adcc_max", "adcp_max", "antitarget_cdc_rate"),
 }
 """A multiplier named after a group applies to each member (the two chemotherapy slots share
 one potency: the drug catalogue gives no drug-specific potency yet)."""

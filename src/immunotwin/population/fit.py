@@ -16,12 +16,14 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
   first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
   (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
-  (Nelder-Mead), (3) growth-rate multiplier and death hazard on every arm and endpoint
-  (Nelder-Mead). Each stage has its own evaluation budget, so the time-to-event stage is
-  always reached; a stage evaluates only its arms (an evaluation of the 17 chemotherapy arms
-  costs ~40 % of a full one), and per-spec results are cached across stages. Why not CMA-ES or
-  Bayesian optimisation: at ~1-3 min per full evaluation on a shared 2-core machine a 20-minute
-  fit allows ~25 arm-subset evaluations, enough for low-dimensional staged searches only.
+  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), (4) radiotherapy
+  alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5)
+  growth-rate multiplier and death hazard on every arm and endpoint (Nelder-Mead). Each stage
+  has its own evaluation budget, so the time-to-event stage is always reached; a stage
+  evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
+  per-spec results are cached across stages. Why not CMA-ES or Bayesian optimisation: at
+  ~1-3 min per full evaluation on a shared 2-core machine a 20-minute fit allows ~25
+  arm-subset evaluations, enough for low-dimensional staged searches only.
   ``workers > 1`` runs the arms of one evaluation in that many processes.
 """
 
@@ -76,6 +78,17 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         6.0,
         3.0,
         "x exponent of the neoantigen-breadth factor of CD8 killing (catalogue 0.5)",
+    ),
+    HyperParameter(
+        "antibody_effector_kill",
+        0.05,
+        2.0,
+        0.5,
+        "x Fc effector kill of targeted antibodies (ADCC, ADCP, CDC maxima)",
+    ),
+    HyperParameter("rt_alpha", 0.05, 1.0, 0.15, "x radiotherapy LQ alpha of cancer cells"),
+    HyperParameter(
+        "rt_field_fraction", 0.2, 1.0, 0.5, "x fraction of the burden in the radiation field"
     ),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
     HyperParameter(
@@ -184,6 +197,14 @@ STAGES: tuple[Stage, ...] = (
         ("orr", "cr"),
         10,
     ),
+    Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
+    Stage(
+        "radiotherapy",
+        ("rt_alpha", "rt_field_fraction"),
+        "radiotherapy",
+        ("orr", "cr", "pfs", "os"),
+        8,
+    ),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
@@ -198,16 +219,21 @@ every arm and endpoint (earlier stages' values held)."""
 
 
 def arm_class(spec_path: str | Path, *, root: Path) -> str:
-    """``"checkpoint"`` if an arm gives a checkpoint inhibitor, ``"chemotherapy"`` if it gives
-    only chemotherapy, else ``"other"`` (cell therapies, cytokines, antibodies, radiotherapy)."""
+    """The arm's class for the staged fit, first match of: ``"radiotherapy"`` (any
+    radiotherapy), ``"checkpoint"`` (a checkpoint inhibitor), ``"antibody"`` (a targeted
+    antibody), ``"chemotherapy"`` (chemotherapy only), else ``"other"`` (cytokines, cells)."""
     from immunotwin.therapies.catalog import load_drug_catalog
     from immunotwin.trials.load import load_trial_spec
 
     catalog = load_drug_catalog()
     spec = load_trial_spec(Path(root) / spec_path)
     classes = {catalog.get(item.drug).drug_class for arm in spec.arms for item in arm.regimen}
+    if "radiotherapy" in classes:
+        return "radiotherapy"
     if "checkpoint_inhibitor" in classes:
         return "checkpoint"
+    if "targeted_antibody" in classes:
+        return "antibody"
     if classes and classes <= {"chemotherapy", "supportive"}:
         return "chemotherapy"
     return "other"
