@@ -69,7 +69,7 @@ class HyperParameter:
 
 DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
-        "chemo_kill_tumor", 0.02, 3.0, 0.5, "x chemotherapy cancer-cell kill (both slots)"
+        "chemo_kill_tumor", 0.02, 3.0, 0.45, "x chemotherapy cancer-cell kill (both slots)"
     ),
     HyperParameter("cd8_kill_rate", 0.1, 5.0, 1.0, "x CD8 T-cell killing rate"),
     HyperParameter(
@@ -195,7 +195,7 @@ STAGES: tuple[Stage, ...] = (
         ("cd8_kill_rate", "neoantigen_kill_exponent"),
         "checkpoint",
         ("orr", "cr"),
-        10,
+        9,
     ),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
     Stage(
@@ -203,7 +203,7 @@ STAGES: tuple[Stage, ...] = (
         ("rt_alpha", "rt_field_fraction"),
         "radiotherapy",
         ("orr", "cr", "pfs", "os"),
-        8,
+        7,
     ),
     Stage(
         "time-to-event",
@@ -302,6 +302,8 @@ def fit_hyperparameters(
     classes = {s: arm_class(s, root=root) for s in arms["spec"]}
     arms = arms.assign(arm_class=arms["spec"].map(classes))
     counter = {"evaluations": 0}
+    end = start_clock + 60.0 * max_minutes
+    deadline = {"stage": end}
 
     def values_of(logs: dict[str, float]) -> dict[str, float]:
         return {
@@ -327,7 +329,7 @@ def fit_hyperparameters(
         todo = [s for s in specs if s not in cached]
         if todo:
             over_total = max_evaluations is not None and counter["evaluations"] >= max_evaluations
-            over_time = time.perf_counter() - start_clock > 60.0 * max_minutes
+            over_time = time.perf_counter() > deadline["stage"]
             if not force and (over_total or over_time):
                 raise _Budget
             cached.update(
@@ -367,7 +369,12 @@ def fit_hyperparameters(
     start_logs = dict(current)
     start_table = table_for(current, "all", stage="start", force=True)
     stopped_by = "stage budgets"
-    for stage in stages:
+    for k, stage in enumerate(stages):
+        # each stage gets the remaining time in proportion to its expected cost (evaluation
+        # budget x arms), so a slow early stage cannot starve the later ones
+        cost = [s.budget * max(len(subset(s.arms)), 1) for s in stages[k:]]
+        now = time.perf_counter()
+        deadline["stage"] = now + max(end - now, 0.0) * cost[0] / sum(cost)
         names = stage.parameters
         lows = np.log([by_name[n].low for n in names])
         highs = np.log([by_name[n].high for n in names])
@@ -380,7 +387,8 @@ def fit_hyperparameters(
             point = tuple(float(v) for v in xs)
             if point not in seen and len(seen) >= stage.budget:
                 raise _Budget
-            value = staged(table_for(logs, stage.arms, stage=stage.name), stage.endpoints)
+            table = table_for(logs, stage.arms, stage=stage.name, force=not seen)
+            value = staged(table, stage.endpoints)
             seen[point] = value
             return value
 
@@ -408,9 +416,9 @@ def fit_hyperparameters(
         except _Budget:
             if max_evaluations is not None and counter["evaluations"] >= max_evaluations:
                 stopped_by = f"evaluation budget (in stage '{stage.name}')"
-            elif time.perf_counter() - start_clock > 60.0 * max_minutes:
+            elif time.perf_counter() > deadline["stage"]:
                 stopped_by = f"time budget (in stage '{stage.name}')"
-        if seen:  # keep the best point this stage has seen
+        if seen:  # keep the best point this stage has seen (x0 is always evaluated)
             best = min(seen, key=seen.get)
             current.update(zip(names, best, strict=True))
         log.info("stage %s: %s", stage.name, {n: math.exp(current[n]) for n in names})
