@@ -368,11 +368,19 @@ def fit_hyperparameters(
 
     start_logs = dict(current)
     start_table = table_for(current, "all", stage="start", force=True)
+    start_runs = runs_cache[key_of(values_of(current))]
+
+    def stage_seconds(which: str) -> float:
+        chosen = subset(which)
+        specs = set(chosen["spec"]) | {s for s in chosen["hr_control_spec"] if s}
+        return float(sum(getattr(start_runs[s], "seconds", 0.0) for s in specs))
+
     stopped_by = "stage budgets"
     for k, stage in enumerate(stages):
         # each stage gets the remaining time in proportion to its expected cost (evaluation
-        # budget x arms), so a slow early stage cannot starve the later ones
-        cost = [s.budget * max(len(subset(s.arms)), 1) for s in stages[k:]]
+        # budget x the seconds its arms took in the start evaluation), so a slow early stage
+        # cannot starve the later ones and cheap stages get their full budget
+        cost = [s.budget * max(stage_seconds(s.arms), 1.0) for s in stages[k:]]
         now = time.perf_counter()
         deadline["stage"] = now + max(end - now, 0.0) * cost[0] / sum(cost)
         names = stage.parameters
