@@ -375,7 +375,7 @@ def fit_hyperparameters(
         specs = set(chosen["spec"]) | {s for s in chosen["hr_control_spec"] if s}
         return float(sum(getattr(start_runs[s], "seconds", 0.0) for s in specs))
 
-    stopped_by = "stage budgets"
+    stops: list[str] = []
     for k, stage in enumerate(stages):
         # each stage gets the remaining time in proportion to its expected cost (evaluation
         # budget x the seconds its arms took in the start evaluation), so a slow early stage
@@ -421,11 +421,15 @@ def fit_hyperparameters(
                     method="Nelder-Mead",
                     options={"initial_simplex": simplex, "xatol": 0.03, "fatol": 0.2},
                 )
+            reason = "converged"
         except _Budget:
             if max_evaluations is not None and counter["evaluations"] >= max_evaluations:
-                stopped_by = f"evaluation budget (in stage '{stage.name}')"
+                reason = "total evaluation cap"
             elif time.perf_counter() > deadline["stage"]:
-                stopped_by = f"time budget (in stage '{stage.name}')"
+                reason = "time share"
+            else:
+                reason = "stage budget"
+        stops.append(f"{stage.name}: {reason} after {len(seen)} points")
         if seen:  # keep the best point this stage has seen (x0 is always evaluated)
             best = min(seen, key=seen.get)
             current.update(zip(names, best, strict=True))
@@ -441,6 +445,6 @@ def fit_hyperparameters(
         start_objective=objective(start_table),
         evaluations=counter["evaluations"],
         seconds=time.perf_counter() - start_clock,
-        stopped_by=stopped_by,
+        stopped_by="; ".join(stops),
         extra={"start": values_of(start_logs), "arm_classes": classes},
     )
