@@ -30,12 +30,14 @@ SIMULATED_CLASSES = {
     "tcr_t",
     "t_cell_engager",
     "cytokine",
+    "radiotherapy",
 }
 """Catalogue drug classes of the calibration-arm specs (issue 6: vaccines, oncolytic virus,
-VEGFR-TKIs, bevacizumab, placebo, cell therapies, CD3 engagers; cytokine: IL-2 after TIL)."""
+VEGFR-TKIs, bevacizumab, placebo, cell therapies, CD3 engagers; cytokines; radiotherapy)."""
 SIMULATED_THERAPY_CLASSES = SIMULATED_CLASSES | {
     "adoptive_cell_therapy",
     "monoclonal_antibody",
+    "radiotherapy",
 }
 """trials.csv therapy classes of the simulated arms (monoclonal_antibody: TOWER blinatumomab)."""
 

@@ -148,8 +148,14 @@ def calibrate(
     seed: Annotated[
         int | None, typer.Option(help="override every spec's seed (default: the specs' own)")
     ] = None,
-    max_evaluations: Annotated[int, typer.Option(help="evaluation budget (all arms each)")] = 24,
+    max_evaluations: Annotated[
+        int | None,
+        typer.Option(help="cap on arm-subset evaluations (default: the stages' own budgets)"),
+    ] = None,
     max_minutes: Annotated[float, typer.Option(help="wall-clock budget")] = 25.0,
+    workers: Annotated[
+        int, typer.Option(help="processes that run the arms of one evaluation", min=1)
+    ] = 1,
     out: Annotated[
         Path | None,
         typer.Option(help="folder for parameter_set.json + fit report (default: packaged data)"),
@@ -198,6 +204,7 @@ def calibrate(
         max_evaluations=max_evaluations,
         max_minutes=max_minutes,
         start=start_values,
+        workers=workers,
         on_evaluation=report,
     )
     model = immunotwin_model()
@@ -209,9 +216,11 @@ def calibrate(
             "immunotwin_version": __version__,
             "model_name": model.name,
             "model_hash": model.content_hash(),
-            "method": "staged Nelder-Mead (ORR/CR, then medians) on a weighted soft-L1 sum of "
-            "standardised errors (ORR/CR by 7 pp, log medians by ln 1.25); common random "
-            "numbers (each spec's seed)",
+            "method": "staged search on arm subsets (chemotherapy potency on chemotherapy "
+            "arms by bounded Brent, CD8 kill and neoantigen exponent on checkpoint arms by "
+            "Nelder-Mead, growth and death hazard on all arms by Nelder-Mead) of a weighted "
+            "soft-L1 sum of standardised errors (ORR/CR by 7 pp, log medians by ln 1.25); "
+            "common random numbers (each spec's seed)",
             "seed": seed,
             "patients_per_arm": patients,
             "objective": {
@@ -258,7 +267,8 @@ def calibrate(
         f"# Calibration fit report ({pset.version})\n\n"
         f"Command: `immunotwin calibrate --patients {patients} "
         + (f"--start {start} " if start else "")
-        + f"--max-evaluations {max_evaluations} --max-minutes {max_minutes:g}`\n\n"
+        + (f"--max-evaluations {max_evaluations} " if max_evaluations else "")
+        + f"--max-minutes {max_minutes:g} --workers {workers}`\n\n"
         f"Objective {result.start_objective:.2f} (start point) -> "
         f"{result.best_objective:.2f} after {result.evaluations} evaluations "
         f"({result.seconds / 60:.1f} min, stopped by {result.stopped_by}).\n\n"

@@ -102,8 +102,9 @@ MULTIPLIER_GROUPS: dict[str, tuple[str, ...]] = {
         "chemo_c_kill_tumor",
         "chemo_d_kill_tumor",
     ),
+    "antibody_effector_kill": ("adcc_max", "adcp_max", "antitarget_cdc_rate"),
 }
-"""A multiplier named after a group applies to each member (the two chemotherapy slots share
+"""A multiplier named after a group applies to each member (the four chemotherapy slots share
 one potency: the drug catalogue gives no drug-specific potency yet)."""
 
 

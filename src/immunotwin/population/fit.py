@@ -13,13 +13,18 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
-- **Search**: staged Nelder-Mead (scipy; derivative-free, tolerant of the small steps that
-  response counts make at finite n), ORR first: stage 1 fits the response parameters
-  (chemotherapy kill, CD8 kill, antigen quality) on the ORR/CR terms, stage 2 the growth rate
-  and the death hazard on all terms (:data:`STAGES`). One evaluation simulates every arm
-  (~40-80 s at 30 patients per arm on a shared 2-core machine), so the whole fit gets ~20
-  evaluations in 15-25 minutes: too few for CMA-ES or Bayesian optimisation in 5 dimensions,
-  enough for low-dimensional simplex stages started from the uncalibrated model.
+- **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
+  first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
+  (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
+  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), (4) radiotherapy
+  alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5)
+  growth-rate multiplier and death hazard on every arm and endpoint (Nelder-Mead). Each stage
+  has its own evaluation budget, so the time-to-event stage is always reached; a stage
+  evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
+  per-spec results are cached across stages. Why not CMA-ES or Bayesian optimisation: at
+  ~1-3 min per full evaluation on a shared 2-core machine a 20-minute fit allows ~25
+  arm-subset evaluations, enough for low-dimensional staged searches only.
+  ``workers > 1`` runs the arms of one evaluation in that many processes.
 """
 
 from __future__ import annotations
@@ -64,10 +69,27 @@ class HyperParameter:
 
 DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
-        "chemo_kill_tumor", 0.02, 2.0, 1.0, "x chemotherapy cancer-cell kill (both slots)"
+        "chemo_kill_tumor", 0.02, 3.0, 0.45, "x chemotherapy cancer-cell kill (both slots)"
     ),
-    HyperParameter("cd8_kill_rate", 0.2, 5.0, 1.0, "x CD8 T-cell killing rate"),
-    HyperParameter("antigen_quality", 0.1, 10.0, 1.0, "x antigen quality (priming strength)"),
+    HyperParameter("cd8_kill_rate", 0.1, 5.0, 1.0, "x CD8 T-cell killing rate"),
+    HyperParameter(
+        "neoantigen_kill_exponent",
+        0.2,
+        6.0,
+        3.0,
+        "x exponent of the neoantigen-breadth factor of CD8 killing (catalogue 0.5)",
+    ),
+    HyperParameter(
+        "antibody_effector_kill",
+        0.05,
+        2.0,
+        0.5,
+        "x Fc effector kill of targeted antibodies (ADCC, ADCP, CDC maxima)",
+    ),
+    HyperParameter("rt_alpha", 0.05, 1.0, 0.15, "x radiotherapy LQ alpha of cancer cells"),
+    HyperParameter(
+        "rt_field_fraction", 0.2, 1.0, 0.5, "x fraction of the burden in the radiation field"
+    ),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
     HyperParameter(
         "tumour_hazard_per_day",
@@ -151,22 +173,96 @@ class _Budget(Exception):
     pass
 
 
-def _to_values(x: np.ndarray, hyper: tuple[HyperParameter, ...]) -> dict[str, float]:
-    return {
-        h.name: float(np.clip(math.exp(v), h.low, h.high)) for v, h in zip(x, hyper, strict=True)
-    }
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the fit: which hyper-parameters move, on which arms and endpoints.
+
+    ``arms`` names an arm class (:func:`arm_class`) or ``"all"``; ``budget`` is the stage's
+    number of (arm-subset) evaluations.
+    """
+
+    name: str
+    parameters: tuple[str, ...]
+    arms: str
+    endpoints: tuple[str, ...]
+    budget: int
 
 
-STAGES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("response", ("chemo_kill_tumor", "cd8_kill_rate", "antigen_quality"), ("orr", "cr")),
-    (
+STAGES: tuple[Stage, ...] = (
+    Stage("chemotherapy", ("chemo_kill_tumor",), "chemotherapy", ("orr", "cr"), 6),
+    Stage(
+        "checkpoint",
+        ("cd8_kill_rate", "neoantigen_kill_exponent"),
+        "checkpoint",
+        ("orr", "cr"),
+        9,
+    ),
+    Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
+    Stage(
+        "radiotherapy",
+        ("rt_alpha", "rt_field_fraction"),
+        "radiotherapy",
+        ("orr", "cr", "pfs", "os"),
+        7,
+    ),
+    Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
+        "all",
         ("orr", "cr", "pfs", "os"),
+        8,
     ),
 )
-"""ORR first, then medians: stage 1 moves the response parameters on the ORR/CR terms; stage 2
-moves growth and the death hazard on all terms, the stage-1 values held."""
+"""ORR first, on the arms each parameter acts on: chemotherapy potency on the chemotherapy-only
+arms, the CD8 parameters on the checkpoint-inhibitor arms, then growth and the death hazard on
+every arm and endpoint (earlier stages' values held)."""
+
+
+def arm_class(spec_path: str | Path, *, root: Path) -> str:
+    """The arm's class for the staged fit, first match of: ``"radiotherapy"`` (any
+    radiotherapy), ``"checkpoint"`` (a checkpoint inhibitor), ``"antibody"`` (a targeted
+    antibody), ``"chemotherapy"`` (chemotherapy only), else ``"other"`` (cytokines, cells)."""
+    from immunotwin.therapies.catalog import load_drug_catalog
+    from immunotwin.trials.load import load_trial_spec
+
+    catalog = load_drug_catalog()
+    spec = load_trial_spec(Path(root) / spec_path)
+    classes = {catalog.get(item.drug).drug_class for arm in spec.arms for item in arm.regimen}
+    if "radiotherapy" in classes:
+        return "radiotherapy"
+    if "checkpoint_inhibitor" in classes:
+        return "checkpoint"
+    if "targeted_antibody" in classes:
+        return "antibody"
+    if classes and classes <= {"chemotherapy", "supportive"}:
+        return "chemotherapy"
+    return "other"
+
+
+def _run_one(args: tuple) -> tuple[str, Any]:
+    spec, root, patients, seed, pset = args
+    from immunotwin.population.validation import run_arm
+
+    return spec, run_arm(spec, root=root, patients=patients, seed=seed, parameter_set=pset)
+
+
+def _run_specs(
+    specs: list[str],
+    *,
+    root: Path,
+    patients: int,
+    seed: int | None,
+    parameter_set: ParameterSet,
+    workers: int,
+) -> dict[str, Any]:
+    """Run ``specs`` (in order; in ``workers`` processes when > 1)."""
+    if workers <= 1 or len(specs) <= 1:
+        return run_arms(specs, root=root, patients=patients, seed=seed, parameter_set=parameter_set)
+    from concurrent.futures import ProcessPoolExecutor
+
+    jobs = [(spec, root, patients, seed, parameter_set) for spec in specs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(_run_one, jobs))
 
 
 def fit_hyperparameters(
@@ -176,118 +272,176 @@ def fit_hyperparameters(
     patients: int = 30,
     seed: int | None = None,
     hyper: tuple[HyperParameter, ...] = DEFAULT_HYPERPARAMETERS,
-    stages: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = STAGES,
-    max_evaluations: int = 24,
+    stages: tuple[Stage, ...] = STAGES,
+    max_evaluations: int | None = None,
     max_minutes: float = 25.0,
     base: ParameterSet | None = None,
     start: dict[str, float] | None = None,
+    workers: int = 1,
     on_evaluation: Callable[[int, float, dict[str, float]], None] | None = None,
 ) -> FitResult:
-    """Fit ``hyper`` to the arms stage by stage with Nelder-Mead (see module docstring).
+    """Fit ``hyper`` to the arms stage by stage (see module docstring).
 
-    Each stage searches its hyper-parameters (log space, clipped to the bounds) on the objective
-    restricted to its endpoints; the evaluation and time budgets are shared by all stages.
-    Deterministic: the spec seeds fix every virtual patient (common random numbers).
+    Each stage searches its hyper-parameters (log space, clipped to the bounds) on the
+    objective restricted to its arms and endpoints, within its own evaluation budget
+    (``max_evaluations`` caps the total, ``max_minutes`` the wall clock). A final evaluation of
+    every arm at the fitted point gives the report table. Deterministic: the spec seeds fix
+    every virtual patient (common random numbers).
     """
-    from scipy.optimize import minimize
+    from scipy.optimize import minimize, minimize_scalar
 
     base = base or ParameterSet.identity()
-    specs = list(arms["spec"]) + [s for s in arms["hr_control_spec"] if s]
     by_name = {h.name: h for h in hyper}
     start = start or {}
     current = {h.name: math.log(start.get(h.name, h.start)) for h in hyper}
     start_clock = time.perf_counter()
     history: list[dict[str, Any]] = []
-    cache: dict[tuple, pd.DataFrame] = {}
-    evaluated: dict[tuple, dict[str, float]] = {}
+    runs_cache: dict[tuple, dict[str, Any]] = {}
+    classes = {s: arm_class(s, root=root) for s in arms["spec"]}
+    arms = arms.assign(arm_class=arms["spec"].map(classes))
+    counter = {"evaluations": 0}
+    end = start_clock + 60.0 * max_minutes
+    deadline = {"stage": end}
 
-    def table_for(logs: dict[str, float]) -> pd.DataFrame:
-        values = {
+    def values_of(logs: dict[str, float]) -> dict[str, float]:
+        return {
             n: float(np.clip(math.exp(v), by_name[n].low, by_name[n].high)) for n, v in logs.items()
         }
-        key = tuple(round(math.log(values[h.name]), 6) for h in hyper)
-        if key not in cache:
-            if len(cache) >= max_evaluations or (
-                cache and time.perf_counter() - start_clock > 60.0 * max_minutes
-            ):
+
+    def key_of(values: dict[str, float]) -> tuple:
+        return tuple(round(math.log(values[h.name]), 6) for h in hyper)
+
+    def subset(which: str) -> pd.DataFrame:
+        return arms if which == "all" else arms[arms["arm_class"] == which]
+
+    def table_for(
+        logs: dict[str, float], which: str, *, stage: str, force: bool = False
+    ) -> pd.DataFrame:
+        values = values_of(logs)
+        key = key_of(values)
+        chosen = subset(which)
+        specs = list(chosen["spec"]) + [s for s in chosen["hr_control_spec"] if s]
+        specs = list(dict.fromkeys(specs))
+        cached = runs_cache.setdefault(key, {})
+        todo = [s for s in specs if s not in cached]
+        if todo:
+            over_total = max_evaluations is not None and counter["evaluations"] >= max_evaluations
+            over_time = time.perf_counter() > deadline["stage"]
+            if not force and (over_total or over_time):
                 raise _Budget
-            runs = run_arms(
-                specs,
-                root=root,
-                patients=patients,
-                seed=seed,
-                parameter_set=base.with_values(values),
+            cached.update(
+                _run_specs(
+                    todo,
+                    root=root,
+                    patients=patients,
+                    seed=seed,
+                    parameter_set=base.with_values(values),
+                    workers=workers,
+                )
             )
-            cache[key] = compare(arms, runs)
-            evaluated[key] = values
-            full = objective(cache[key])
-            history.append({"evaluation": len(cache), "objective": full, **values})
+            counter["evaluations"] += 1
+        table = compare(chosen, {s: cached[s] for s in specs})
+        if todo:
+            value = objective(table)
+            history.append(
+                {
+                    "evaluation": counter["evaluations"],
+                    "stage": stage,
+                    "arms": which,
+                    "n_arms": len(chosen),
+                    "objective": value,
+                    "seconds": round(time.perf_counter() - start_clock, 1),
+                    **values,
+                }
+            )
+            log.info("fit evaluation %d (%s): %.2f", counter["evaluations"], stage, value)
             if on_evaluation is not None:
-                on_evaluation(len(cache), full, values)
-        return cache[key]
+                on_evaluation(counter["evaluations"], value, values)
+        return table
 
     def staged(table: pd.DataFrame, endpoints: tuple[str, ...]) -> float:
         terms = objective_terms(table)
         return float(terms.loc[terms["endpoint"].isin((*endpoints, "error")), "loss"].sum())
 
-    stopped_by = "converged"
     start_logs = dict(current)
-    try:
-        table_for(current)
-        for stage, names, endpoints in stages:
-            lows = np.log([by_name[n].low for n in names])
-            highs = np.log([by_name[n].high for n in names])
+    start_table = table_for(current, "all", stage="start", force=True)
+    start_runs = runs_cache[key_of(values_of(current))]
 
-            def f(x, names=names, endpoints=endpoints, lows=lows, highs=highs):
-                logs = dict(current)
-                logs.update(zip(names, np.clip(x, lows, highs), strict=True))
-                return staged(table_for(logs), endpoints)
+    def stage_seconds(which: str) -> float:
+        chosen = subset(which)
+        specs = set(chosen["spec"]) | {s for s in chosen["hr_control_spec"] if s}
+        return float(sum(getattr(start_runs[s], "seconds", 0.0) for s in specs))
 
-            x0 = np.array([current[n] for n in names])
-            step = 0.15 * (highs - lows)
-            simplex = np.vstack(
-                [x0] + [x0 + np.eye(len(names))[i] * step[i] for i in range(len(names))]
-            )
-            try:
-                res = minimize(
+    stops: list[str] = []
+    for k, stage in enumerate(stages):
+        # each stage gets the remaining time in proportion to its expected cost (evaluation
+        # budget x the seconds its arms took in the start evaluation), so a slow early stage
+        # cannot starve the later ones and cheap stages get their full budget
+        cost = [s.budget * max(stage_seconds(s.arms), 1.0) for s in stages[k:]]
+        now = time.perf_counter()
+        deadline["stage"] = now + max(end - now, 0.0) * cost[0] / sum(cost)
+        names = stage.parameters
+        lows = np.log([by_name[n].low for n in names])
+        highs = np.log([by_name[n].high for n in names])
+        seen: dict[tuple, float] = {}
+
+        def f(x, names=names, lows=lows, highs=highs, stage=stage, seen=seen):
+            logs = dict(current)
+            xs = np.clip(np.atleast_1d(x), lows, highs)
+            logs.update(zip(names, xs, strict=True))
+            point = tuple(float(v) for v in xs)
+            if point not in seen and len(seen) >= stage.budget:
+                raise _Budget
+            table = table_for(logs, stage.arms, stage=stage.name, force=not seen)
+            value = staged(table, stage.endpoints)
+            seen[point] = value
+            return value
+
+        x0 = np.array([current[n] for n in names])
+        try:
+            f(x0)
+            if len(names) == 1:
+                minimize_scalar(
+                    lambda v, f=f: f(np.array([v])),
+                    bounds=(lows[0], highs[0]),
+                    method="bounded",
+                    options={"xatol": 0.05, "maxiter": stage.budget},
+                )
+            else:
+                step = 0.15 * (highs - lows)
+                simplex = np.vstack(
+                    [x0] + [x0 + np.eye(len(names))[i] * step[i] for i in range(len(names))]
+                )
+                minimize(
                     f,
                     x0,
                     method="Nelder-Mead",
                     options={"initial_simplex": simplex, "xatol": 0.03, "fatol": 0.2},
                 )
-                current.update(zip(names, np.clip(res.x, lows, highs), strict=True))
-            except _Budget:
-                stopped_by = f"budget (in stage '{stage}')"
-                # keep the best point this stage has seen
-                best = min(
-                    (k for k in cache),
-                    key=lambda k: staged(cache[k], endpoints),
-                )
-                current.update(
-                    {h.name: v for h, v in zip(hyper, best, strict=True) if h.name in names}
-                )
-                break
-    except _Budget:
-        stopped_by = "budget"
+            reason = "converged"
+        except _Budget:
+            if max_evaluations is not None and counter["evaluations"] >= max_evaluations:
+                reason = "total evaluation cap"
+            elif time.perf_counter() > deadline["stage"]:
+                reason = "time share"
+            else:
+                reason = "stage budget"
+        stops.append(f"{stage.name}: {reason} after {len(seen)} points")
+        if seen:  # keep the best point this stage has seen (x0 is always evaluated)
+            best = min(seen, key=seen.get)
+            current.update(zip(names, best, strict=True))
+        log.info("stage %s: %s", stage.name, {n: math.exp(current[n]) for n in names})
 
-    def key_of(logs: dict[str, float]) -> tuple:
-        return tuple(
-            round(math.log(float(np.clip(math.exp(logs[h.name]), h.low, h.high))), 6) for h in hyper
-        )
-
-    final_key = key_of(current)
-    if final_key not in cache:  # not reached: every stage ends on an evaluated point
-        final_key = min(cache, key=lambda k: objective(cache[k]))
-    final = cache[final_key]
-    values = evaluated[final_key]  # exactly the values the final table was simulated with
-    start_key = key_of(start_logs)
+    values = values_of(current)
+    final = table_for(current, "all", stage="final", force=True)
     return FitResult(
         parameter_set=base.with_values(values),
         history=pd.DataFrame(history),
         table=final,
         best_objective=objective(final),
-        start_objective=objective(cache[start_key]),
-        evaluations=len(cache),
+        start_objective=objective(start_table),
+        evaluations=counter["evaluations"],
         seconds=time.perf_counter() - start_clock,
-        stopped_by=stopped_by,
+        stopped_by="; ".join(stops),
+        extra={"start": values_of(start_logs), "arm_classes": classes},
     )

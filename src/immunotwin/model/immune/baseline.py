@@ -36,17 +36,20 @@ RESIDENT_STATES = (
     "macrophage_m2",
     "nk_tumor",
 )
+MAX_RESIDENT_SCALE = 10.0
+"""Largest factor by which burn-in resident immune cells are scaled up to the target burden
+(assumption; see :func:`baseline_state`)."""
 # (set-point state, clone state, kill quantities of that clone)
 LOSS_SETPOINTS = (
     (
         "tumor_loss_setpoint",
         "tumor_presenting",
-        ("nk_kill_presenting", "phagocytosis_presenting"),
+        ("nk_kill_presenting", "phagocytosis_presenting", "cd8_kill_presenting"),
     ),
     (
         "escape_loss_setpoint",
         "tumor_escape",
-        ("nk_kill_escape", "phagocytosis_escape"),
+        ("nk_kill_escape", "phagocytosis_escape", "cd8_kill_escape"),
     ),
 )
 
@@ -116,8 +119,14 @@ def baseline_state(
         y[failed] = y0[failed]
     living = y[:, idx["tumor_presenting"]] + y[:, idx["tumor_escape"]] + y[:, idx["tumor_doomed"]]
     scale = target / np.maximum(living, 1.0)
-    for name in TUMOR_STATES + RESIDENT_STATES:
+    for name in TUMOR_STATES:
         y[:, idx[name]] *= scale
+    # resident immune cells keep their per-cancer-cell density, except where the burn-in tumour
+    # was immune-controlled far below the target (a density of a regressing micro-tumour is not
+    # that of a clinically progressing one): cap the rescaling at MAX_RESIDENT_SCALE
+    resident_scale = np.minimum(scale, MAX_RESIDENT_SCALE)
+    for name in RESIDENT_STATES:
+        y[:, idx[name]] *= resident_scale
     y[:, idx["tumor_presenting"]] = target * (1 - escape)
     y[:, idx["tumor_escape"]] = target * escape
     y[:, idx["tumor_doomed"]] = 0.0
@@ -140,8 +149,11 @@ def setpoint_loss_rates(
 
     lambda_0,i = k_d0 + (NK + M1 kill of clone i) / C_i: the rate that the gross proliferation
     adds to the net growth k_g so that the untreated clone grows at k_g whatever its innate
-    killing. CD8 killing is not compensated: adaptive pressure (in particular by PD-1-low
-    memory-derived effectors) is part of the model's prediction, not of the observed k_g.
+    and CD8 killing at the set point. CD8 killing is compensated too (issue 5): a clinical
+    doubling time is measured on a tumour already under its pre-treatment immune pressure
+    (immunoediting equilibrium/escape, Schreiber, Old & Smyth 2011 Science 331:1565,
+    doi:10.1126/science.1203486), and leaving it out made untreated tumours regress (a
+    spontaneous-response floor); therapy acts through the change of killing from this set point.
     Returns {set-point state name: (n,) rates}.
     """
     model = compiled.model

@@ -25,6 +25,9 @@ from immunotwin.model.spec import Model
 
 PARAMETERS = (
     "lag3_release_max",
+    "neoantigen_kill_exponent",
+    "n_clones_reference",
+    "n_clones",
     "one_cell",
     "cd8_kill_rate",
     "kill_ratio_tc",
@@ -89,9 +92,10 @@ def add_effectors(model: Model) -> Model:
                 "/(kill_ratio_tc*tumor_cells_total + cd8_tumor_total + one_cell)"
                 "*cd8_tumor_total/(cd8_tumor_total + kill_ratio_treg*treg_tumor + one_cell)"
                 "*(1 - tgfb_suppression)*(1 - mdsc_suppression)*cd8_pd1_release"
-                "*(1 + lag3_release_max*ro_lag3_tumor)",
+                "*(1 + lag3_release_max*ro_lag3_tumor)"
+                "*(n_clones/n_clones_reference)**neoantigen_kill_exponent",
                 "1/day",
-                "CD8 kill rate per fully presenting cancer cell",
+                "CD8 kill rate per fully presenting cancer cell (x neoantigen breadth factor)",
             ),
             quantity(
                 "cd8_kill_presenting",

@@ -1,0 +1,102 @@
+"""Issue-5 model fixes: no spontaneous regression of untreated tumours, and a TMB-dependent
+CD8 kill (the neoantigen-breadth factor); the fit's arm classes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from immunotwin.population.fit import STAGES, arm_class
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    from immunotwin.model.compile import compile_model
+    from immunotwin.model.immune.build import immunotwin_model
+
+    return compile_model(immunotwin_model())
+
+
+def _untreated_patients(compiled, n: int, seed: int):
+    from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+    from immunotwin.population.biomarker_map import apply_biomarkers
+    from immunotwin.population.catalog import load_tumor_catalog
+    from immunotwin.population.virtual_patients import sample_patients
+    from immunotwin.trials.engine import _tumour_cells_from_sld
+
+    model = compiled.model
+    tumour = load_tumor_catalog().get("nsclc")
+    patients = sample_patients(tumour, n, seed=seed, filters={})
+    rng = np.random.default_rng(seed)
+    params = apply_biomarkers(model, sample_parameters(model, rng, n), patients, tumour)
+    pi = model.parameter_index
+    cells = _tumour_cells_from_sld(
+        patients["baseline_sld_mm"].to_numpy(),
+        params[:, pi("cancer_cell_volume")],
+        params[:, pi("tumor_cell_volume_fraction")],
+    )
+    return params, baseline_state(compiled, params, cells)
+
+
+def test_untreated_tumours_do_not_regress(compiled):
+    """Before the fix ~12 % of untreated virtual NSCLC patients reached a RECIST PR (large
+    burdens above the logistic capacity, uncompensated CD8 kill); now almost none shrink."""
+    from immunotwin.engine import simulate
+
+    params, y0 = _untreated_patients(compiled, 40, seed=5)
+    model = compiled.model
+    days = np.array([42.0, 84.0, 126.0, 168.0])
+    result = simulate(compiled, y0, params, days)
+    living = sum(
+        result.states[:, :, model.state_index(s)]
+        for s in ("tumor_presenting", "tumor_escape", "tumor_doomed")
+    )
+    start = y0[:, model.state_index("tumor_presenting")] + y0[:, model.state_index("tumor_escape")]
+    diameter_change = (living / start[:, None]) ** (1 / 3) - 1
+    assert np.mean(diameter_change.min(axis=1) <= -0.30) <= 0.05
+    # at the set point the net growth rate equals the sampled clinical growth rate
+    growth = np.log(living[:, 0] / start) / days[0]
+    k_g = params[:, model.parameter_index("tumor_growth_rate")]
+    assert np.median(growth / k_g) == pytest.approx(1.0, abs=0.35)
+
+
+def test_cd8_kill_rises_with_clone_number(compiled):
+    params, y0 = _untreated_patients(compiled, 4, seed=3)
+    model = compiled.model
+    k = model.parameter_index("n_clones")
+    low, high = params.copy(), params.copy()
+    low[:, k], high[:, k] = 40.0, 160.0
+    kill_low = compiled.quantities(y0, low)["cd8_kill_per_cell"]
+    kill_high = compiled.quantities(y0, high)["cd8_kill_per_cell"]
+    exponent = params[0, model.parameter_index("neoantigen_kill_exponent")]
+    np.testing.assert_allclose(kill_high / kill_low, 4.0**exponent, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("keynote024_pembrolizumab.yaml", "checkpoint"),
+        ("keynote024_chemotherapy.yaml", "chemotherapy"),
+        ("pacific_durvalumab.yaml", "radiotherapy"),
+        ("mclaughlin1998_rituximab.yaml", "antibody"),
+        ("atkins1999_aldesleukin.yaml", "other"),
+    ],
+)
+def test_arm_class(spec, expected):
+    assert arm_class(f"examples/calibration/{spec}", root=REPO_ROOT) == expected
+
+
+def test_every_stage_has_a_budget_and_known_arms():
+    assert {s.arms for s in STAGES} <= {
+        "chemotherapy",
+        "checkpoint",
+        "antibody",
+        "radiotherapy",
+        "all",
+    }
+    assert all(s.budget >= 3 for s in STAGES)
+    assert STAGES[-1].arms == "all"
