@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,8 +12,8 @@ from rich.console import Console
 
 from immunotwin import __version__
 from immunotwin.economics.cli import economics as economics_command
-from immunotwin.errors import ImmunotwinError
 from immunotwin.genomics import cli as genomics_cli
+from immunotwin.io.cli_errors import exit_on_error
 from immunotwin.population import calibrate_cli
 from immunotwin.prevention import cli as prevention_cli
 from immunotwin.response.cli import app as response_app
@@ -49,20 +47,6 @@ console = Console(stderr=True)
 out = Console() if sys.stdout.isatty() else Console(width=120)
 
 
-def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn immunotwin's own errors into a clear message and exit code 2 (no traceback)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ImmunotwinError as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
-
-
 def _version(value: bool) -> None:
     if value:
         out.print(f"immunotwin {__version__}")
@@ -82,7 +66,7 @@ def main(
 
 
 @model_app.command("export-sbml")
-@friendly_errors
+@exit_on_error
 def export_sbml(
     output: Annotated[Path, typer.Argument(help="SBML file to write, e.g. model.xml")],
     model: Annotated[
@@ -207,7 +191,7 @@ def _run_spec_with_progress(
 
 
 @trial_app.command("run")
-@friendly_errors
+@exit_on_error
 def trial_run(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="trial spec (YAML/JSON)")],
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")],
@@ -258,7 +242,7 @@ def trial_run(
 
 
 @trial_app.command("validate-spec")
-@friendly_errors
+@exit_on_error
 def trial_validate_spec(
     spec_path: Annotated[Path, typer.Argument(metavar="SPEC.yaml")],
 ) -> None:
@@ -273,7 +257,7 @@ def trial_validate_spec(
 
 
 @app.command()
-@friendly_errors
+@exit_on_error
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("demo-out"),
     patients: Annotated[int | None, typer.Option(help="patients per arm")] = None,
@@ -308,7 +292,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output"
 
 
 @catalog_app.command("drugs")
-@friendly_errors
+@exit_on_error
 def catalog_drugs(
     as_json: JsonFlag = False,
     drug_class: Annotated[
@@ -344,7 +328,7 @@ def catalog_drugs(
 
 
 @catalog_app.command("tumors")
-@friendly_errors
+@exit_on_error
 def catalog_tumors(as_json: JsonFlag = False) -> None:
     """Tumour types with their baseline burden, growth and biomarker distributions.
 
@@ -374,7 +358,7 @@ def catalog_tumors(as_json: JsonFlag = False) -> None:
 
 
 @catalog_app.command("parameters")
-@friendly_errors
+@exit_on_error
 def catalog_parameters(
     as_json: JsonFlag = False,
     model: Annotated[

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from immunotwin.economics.settings import AE_COLUMNS, EconomicsSettings
 from immunotwin.errors import InputError
+from immunotwin.io.tables import require_unique_columns
 
 PATIENT_COLUMNS = {
     "patient_id": "integer",
@@ -46,14 +47,7 @@ class TrialRun:
 
 def check_patients(patients: pd.DataFrame, source: str = "patients.parquet") -> pd.DataFrame:
     """Validate patients.parquet columns and values; return it with AE grade columns filled."""
-    dupes = sorted({str(c) for c in patients.columns[patients.columns.duplicated()]})
-    if dupes:
-        raise InputError(
-            f"column name(s) {dupes} appear more than once",
-            source=source,
-            location="header",
-            fix="give every column a unique name",
-        )
+    require_unique_columns(patients, source)
     missing = [c for c in PATIENT_COLUMNS if c not in patients.columns]
     if missing:
         raise InputError(
@@ -110,14 +104,7 @@ def check_patients(patients: pd.DataFrame, source: str = "patients.parquet") -> 
 
 def check_doses(doses: pd.DataFrame, source: str = "doses.parquet") -> pd.DataFrame:
     """Validate doses.parquet columns."""
-    dupes = sorted({str(c) for c in doses.columns[doses.columns.duplicated()]})
-    if dupes:
-        raise InputError(
-            f"column name(s) {dupes} appear more than once",
-            source=source,
-            location="header",
-            fix="give every column a unique name",
-        )
+    require_unique_columns(doses, source)
     missing = [c for c in DOSE_COLUMNS if c not in doses.columns]
     if missing:
         raise InputError(

@@ -8,31 +8,16 @@ Commands only parse options and call library functions.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from immunotwin.errors import ImmunotwinError
+from immunotwin.io.cli_errors import exit_on_error
 
 
-def _friendly(func):
-    """Turn ImmunotwinError into a one-paragraph message and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ImmunotwinError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
-
-
-@_friendly
+@exit_on_error
 def neoantigens(
     vcf: Annotated[Path, typer.Argument(help="VEP-annotated VCF (Frameshift + Wildtype plugins)")],
     hla: Annotated[
@@ -97,7 +82,7 @@ mhc_app = typer.Typer(
 
 
 @mhc_app.command("predict")
-@_friendly
+@exit_on_error
 def mhc_predict(
     input: Annotated[Path, typer.Option("--input", help="CSV with columns peptide,allele")],
     out: Annotated[Path, typer.Option("--out", help="output CSV (adds ic50_nm, percentile_rank)")],
@@ -117,7 +102,7 @@ def mhc_predict(
 
 
 @mhc_app.command("train")
-@_friendly
+@exit_on_error
 def mhc_train(
     data: Annotated[Path, typer.Option("--data", help="shared data folder holding mhc/")],
     out: Annotated[Path, typer.Option("--out", help="artifact path (.npz)")],
@@ -141,7 +126,7 @@ def mhc_train(
 
 
 @mhc_app.command("evaluate")
-@_friendly
+@exit_on_error
 def mhc_evaluate(
     data: Annotated[Path, typer.Option("--data", help="shared data folder holding mhc/")],
     artifact: Annotated[Path | None, typer.Option("--artifact", help="model .npz")] = None,

@@ -5,28 +5,15 @@ app.command("prevention")(prevention_cli.prevention)
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from immunotwin.errors import ImmunotwinError
+from immunotwin.io.cli_errors import exit_on_error
 
 
-def _friendly(func):
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ImmunotwinError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
-
-
-@_friendly
+@exit_on_error
 def prevention(
     spec: Annotated[Path, typer.Argument(help="prevention spec (YAML/JSON, mode: prevention)")],
     out: Annotated[Path, typer.Option("--out", help="output folder")],

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..io.tables import require_unique_columns
 from .schema import CANCER_TYPES, COLUMNS, EXTRA_CANCER_TYPES
 
 _KNOWN_TYPES = set(CANCER_TYPES) | set(EXTRA_CANCER_TYPES)
@@ -30,14 +31,7 @@ def check_cohort(df: pd.DataFrame, source: str = "cohort table") -> pd.DataFrame
             source=source,
             fix="read the CSV with immunotwin.response.read_cohort",
         )
-    dupes = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
-    if dupes:
-        raise InputError(
-            f"column name(s) {dupes} appear more than once",
-            source=source,
-            location="header",
-            fix="give every column a unique name",
-        )
+    require_unique_columns(df, source)
     out = df.copy()
     for name, spec in COLUMNS.items():
         if spec.required and name not in out.columns:

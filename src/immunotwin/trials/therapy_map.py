@@ -473,6 +473,18 @@ def _antigen_negative_escape(model: Model, params, n: int) -> dict[str, np.ndarr
     return {"escape_mhc_basal": patient_values(model, params, "mhc_basal", n)}
 
 
+def _kpd_decay(
+    model: Model, drug: Drug, arm: Arm, parameter: str, what: str, n: int
+) -> dict[str, np.ndarray]:
+    """The decay rate (1/day) of a K-PD depot or exposure index, from the catalogue's
+    elimination rate; a drug without K-PD kinetics in the catalogue is refused."""
+    if drug.pk.model != "kpd":
+        raise _refuse(drug, arm, f"needs a K-PD {what} in the catalogue")
+    rate = np.full(n, drug.pk.elimination_per_day)
+    name, decay = set_in_model_units(model, parameter, rate, "1/day")
+    return {name: decay}
+
+
 def _refuse(drug: Drug, arm: Arm, why: str) -> SpecError:
     return SpecError(
         f"arm '{arm.name}': {drug.key} ({drug.drug_class}) {why}",
@@ -682,12 +694,7 @@ def plan_arm(
             target_state = None  # inactive comparator: dose log only
         elif drug.drug_class == "targeted_drug" and drug.key in TKI_DRUGS:
             _claim(single_slot_owner, "tki", drug, arm)
-            if drug.pk.model != "kpd":
-                raise _refuse(drug, arm, "needs a K-PD exposure index in the catalogue")
-            name, decay = set_in_model_units(
-                model, "tki_decay_rate", np.full(n, drug.pk.elimination_per_day), "1/day"
-            )
-            values[name] = decay
+            values.update(_kpd_decay(model, drug, arm, "tki_decay_rate", "exposure index", n))
             events += tki_input_events(
                 model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
             )
@@ -713,28 +720,16 @@ def plan_arm(
                 target_state = model.state_index("dc_vaccine")
                 amounts = admin.amount * patient_values(model, params, "dc_product_homing", n)
             else:
-                if drug.pk.model != "kpd":
-                    raise _refuse(drug, arm, "needs a K-PD depot in the catalogue")
-                name, decay = set_in_model_units(
-                    model,
-                    "vaccine_depot_decay_rate",
-                    np.full(n, drug.pk.elimination_per_day),
-                    "1/day",
-                )
-                values[name] = decay
+                values.update(_kpd_decay(model, drug, arm, "vaccine_depot_decay_rate", "depot", n))
                 target_state = model.state_index("vaccine_depot")
                 amounts = _normalised_exposure(drug, item, admin.amount, arm)
         elif drug.drug_class == "oncolytic_virus":
             _claim(single_slot_owner, "oncolytic", drug, arm)
-            if drug.pk.model != "kpd":
-                raise _refuse(drug, arm, "needs a K-PD virus-activity index in the catalogue")
-            name, decay = set_in_model_units(
-                model,
-                "oncolytic_virus_decay_rate",
-                np.full(n, drug.pk.elimination_per_day),
-                "1/day",
+            values.update(
+                _kpd_decay(
+                    model, drug, arm, "oncolytic_virus_decay_rate", "virus-activity index", n
+                )
             )
-            values[name] = decay
             target_state = model.state_index("oncolytic_virus")
             amounts = _normalised_exposure(drug, item, admin.amount, arm)
         else:
