@@ -57,8 +57,9 @@ def test_file_errors(tmp_path):
         read_patient(tmp_path / "missing.json")
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    with pytest.raises(InputError, match="cannot parse"):
+    with pytest.raises(InputError, match="invalid JSON") as err:
         read_patient(bad)
+    assert err.value.location == "line 1, column 2"
 
 
 def test_yaml_and_relative_neoantigen_path(tmp_path):

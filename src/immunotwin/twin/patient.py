@@ -10,14 +10,13 @@ the file, the field and the fix.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from immunotwin.errors import InputError
+from immunotwin.errors import InputError, SpecError
+from immunotwin.io.specfile import read_structured
 from immunotwin.trials.spec import RegimenItem
 
 
@@ -149,8 +148,9 @@ def patient_from_dict(data: dict, source: str = "patient") -> Patient:
     """Validate a patient mapping; InputError names the field and the fix."""
     if not isinstance(data, dict):
         raise InputError(
-            "a patient file must hold one mapping (JSON object)",
+            f"a patient file must hold one mapping (JSON object), not {type(data).__name__}",
             source=source,
+            location="top level",
             fix="see examples/patients/*.json",
         )
     try:
@@ -169,22 +169,18 @@ def patient_from_dict(data: dict, source: str = "patient") -> Patient:
 def read_patient(path: str | Path) -> Patient:
     """Read and validate a patient file (``.json``, ``.yaml`` or ``.yml``)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.is_file():
         raise InputError(
             "patient file not found", source=str(path), fix="give the path of a JSON/YAML file"
-        ) from None
+        )
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        data, _ = read_structured(path)
+    except SpecError as exc:
         raise InputError(
-            f"cannot parse the file: {exc}",
-            source=str(path),
-            fix="write valid JSON (or YAML with a .yaml suffix)",
+            exc.message,
+            source=exc.source,
+            location=exc.location or "top level",
+            fix="write valid JSON (or YAML with a .yaml suffix); see examples/patients/",
         ) from exc
     patient = patient_from_dict(data, source=str(path))
     update = {}
