@@ -136,6 +136,18 @@ def test_other_pages_render(server, page):
     _shot(page, "account")
 
 
+def test_twin_job_shows_ranked_regimens(server, page):
+    page.goto(server + "/twin")
+    page.fill("#ensemble", "10")
+    page.click("#twin-button")
+    page.wait_for_url("**/jobs/*")
+    page.wait_for_selector("#twin-ranking", timeout=300_000)
+    rows = page.locator("#twin-ranking tbody tr")
+    assert rows.count() >= 2
+    assert "not for clinical decisions" in page.inner_text("main")
+    _shot(page, "twin-result", full_page=True)
+
+
 def test_neoantigen_upload_and_sortable_table(server, page):
     vcf = shared_data_path("vcf", "pvacseq_test_hcc1395_grch37", "input.vcf")
     page.goto(server + "/neoantigens")
