@@ -6,6 +6,24 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 
+def _bootstrap_ci(
+    y: np.ndarray, statistic, n_boot: int, seed: int, level: float
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of ``statistic(indices)``: patients resampled with replacement;
+    resamples with one outcome class only are skipped (AUC undefined)."""
+    rng = np.random.default_rng(seed)
+    boots = []
+    n = len(y)
+    for _ in range(n_boot):
+        idx = rng.integers(0, n, n)
+        if y[idx].min() == y[idx].max():
+            continue
+        boots.append(statistic(idx))
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(boots, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
 def auc_with_ci(
     y: np.ndarray, score: np.ndarray, n_boot: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:
@@ -18,17 +36,8 @@ def auc_with_ci(
     keep = ~np.isnan(score) & ~np.isnan(y)
     y, score = y[keep], score[keep]
     auc = float(roc_auc_score(y, score))
-    rng = np.random.default_rng(seed)
-    boots = []
-    n = len(y)
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        if y[idx].min() == y[idx].max():
-            continue
-        boots.append(roc_auc_score(y[idx], score[idx]))
-    alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(boots, [alpha, 1.0 - alpha])
-    return auc, float(low), float(high)
+    low, high = _bootstrap_ci(y, lambda idx: roc_auc_score(y[idx], score[idx]), n_boot, seed, level)
+    return auc, low, high
 
 
 def paired_auc_difference(
@@ -51,17 +60,12 @@ def paired_auc_difference(
     keep = ~np.isnan(y) & ~np.isnan(a) & ~np.isnan(b)
     y, a, b = y[keep], a[keep], b[keep]
     diff = float(roc_auc_score(y, a) - roc_auc_score(y, b))
-    rng = np.random.default_rng(seed)
-    boots = []
-    n = len(y)
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        if y[idx].min() == y[idx].max():
-            continue
-        boots.append(roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx]))
-    alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(boots, [alpha, 1.0 - alpha])
-    return diff, float(low), float(high)
+
+    def paired(idx: np.ndarray) -> float:
+        return roc_auc_score(y[idx], a[idx]) - roc_auc_score(y[idx], b[idx])
+
+    low, high = _bootstrap_ci(y, paired, n_boot, seed, level)
+    return diff, low, high
 
 
 def brier_score(y: np.ndarray, prob: np.ndarray) -> float:
