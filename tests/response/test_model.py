@@ -16,7 +16,7 @@ from immunotwin.response.artifact import (
     train,
 )
 from immunotwin.response.features import build_features
-from immunotwin.response.hook import score_virtual_patients
+from immunotwin.response.hook import responder_agreement, score_virtual_patients
 from immunotwin.response.io import read_named_cohort
 from immunotwin.response.metrics import (
     auc_with_ci,
@@ -136,6 +136,30 @@ def test_hook_scores_virtual_patients():
     assert p.shape == (3,) and np.all((p > 0) & (p < 1)) and p[1] > p[0]
     with pytest.raises(InputError):
         score_virtual_patients(vp.drop(columns=["tumor_type"]))
+
+
+def test_responder_agreement_on_a_virtual_arm():
+    vp = pd.DataFrame(
+        {
+            "tmb_mut_per_mb": [1.0, 2.0, 30.0, 40.0],
+            "pdl1_tps": [0.0, 0.01, 0.8, 0.9],
+            "albumin_g_per_l": [35.0, 36.0, 42.0, 43.0],
+            "nlr": [8.0, 7.0, 2.0, 2.5],
+            "age_years": [70, 72, 60, 58],
+            "tumor_type": ["nsclc"] * 4,
+            "best_overall_response": ["PD", "SD", "PR", "CR"],
+        }
+    )
+    out = responder_agreement(vp)
+    assert out["n"] == 4 and out["simulated_orr"] == 0.5
+    assert out["auc_predicted_vs_simulated"] == 1.0  # the favourable biomarkers respond
+    assert 0 < out["mean_predicted_probability"] < 1
+    assert (
+        responder_agreement(vp.assign(best_overall_response="PD"))["auc_predicted_vs_simulated"]
+        is None
+    )
+    with pytest.raises(InputError, match="best_overall_response"):
+        responder_agreement(vp.drop(columns=["best_overall_response"]))
 
 
 def test_metrics_known_values():

@@ -85,3 +85,32 @@ def score_virtual_patients(df: pd.DataFrame, artifact: dict | None = None) -> np
     model = model_from_dict(artifact["response_model"])
     X = build_features(virtual_to_cohort(df))
     return model.predict_proba(X)[:, 1]
+
+
+def responder_agreement(patients: pd.DataFrame, artifact: dict | None = None) -> dict:
+    """How well the response model's probabilities agree with a virtual ICB arm's responders.
+
+    ``patients``: one arm's rows of a trial's ``patients.parquet`` (biomarker columns as in
+    :func:`score_virtual_patients` plus ``best_overall_response``). Returns n, the simulated
+    ORR, the mean predicted probability (what the model expects the ORR to be) and the AUC of
+    the predicted probability for the simulated responders (None with one class only): a
+    check that the mechanistic responders are the patients the data-driven model favours.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    if "best_overall_response" not in patients.columns:
+        raise InputError(
+            "column 'best_overall_response' is missing",
+            source="virtual patients",
+            location="column best_overall_response",
+            fix="pass one arm of a finished trial's patients.parquet",
+        )
+    responder = patients["best_overall_response"].isin(["CR", "PR"]).to_numpy()
+    prob = score_virtual_patients(patients, artifact)
+    both = responder.any() and not responder.all()
+    return {
+        "n": int(len(patients)),
+        "simulated_orr": float(responder.mean()),
+        "mean_predicted_probability": float(prob.mean()),
+        "auc_predicted_vs_simulated": float(roc_auc_score(responder, prob)) if both else None,
+    }
