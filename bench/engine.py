@@ -22,6 +22,7 @@ import tempfile
 import time
 
 import numpy as np
+from _shared import append_dose_events
 
 N_ACCURACY = 12
 DOSE_MG = 200.0
@@ -118,17 +119,7 @@ def sbml_with_dose_events(sbml: str) -> str:
     doc = libsbml.readSBMLFromString(sbml)
     m = doc.getModel()
     m.getSpecies(STATE_DOSED).setInitialAmount(DOSE_MG)
-    for k, t in enumerate(DOSE_TIMES[1:], start=1):
-        ev = m.createEvent()
-        ev.setId(f"dose_{k}")
-        ev.setUseValuesFromTriggerTime(True)
-        trig = ev.createTrigger()
-        trig.setInitialValue(False)
-        trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {t}"))
-        assignment = ev.createEventAssignment()
-        assignment.setVariable(STATE_DOSED)
-        assignment.setMath(libsbml.parseL3Formula(f"{STATE_DOSED} + {DOSE_MG}"))
+    append_dose_events(m, STATE_DOSED, DOSE_TIMES[1:], repr(float(DOSE_MG)))
     return libsbml.writeSBMLToString(doc)
 
 

@@ -65,6 +65,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+from _shared import append_dose_events, cpu_model  # noqa: E402
+
 GRID = np.arange(0.0, 730.0 + 1e-9, 7.0)  # weekly outputs, days 0..728
 IT_RTOLS = (1e-4, 3e-5, 1e-5, 3e-6, 1e-6, 3e-7)
 RR_RTOLS = (1e-6, 1e-7, 1e-8, 1e-9)
@@ -180,19 +182,7 @@ def sbml_with_doses(model, dosed: str, dose_days: np.ndarray) -> str:
     par.setValue(0.0)
     # not constant: libRoadRunner folds constant parameters into event assignments at JIT time
     par.setConstant(False)
-    for k, t in enumerate(dose_days):
-        if t <= 0.0:
-            continue
-        ev = m.createEvent()
-        ev.setId(f"dose_{k}")
-        ev.setUseValuesFromTriggerTime(True)
-        trig = ev.createTrigger()
-        trig.setInitialValue(False)
-        trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {float(t)!r}"))
-        assignment = ev.createEventAssignment()
-        assignment.setVariable(dosed)
-        assignment.setMath(libsbml.parseL3Formula(f"{dosed} + {DOSE_EVENT_PARAMETER}"))
+    append_dose_events(m, dosed, [t for t in dose_days if t > 0.0], DOSE_EVENT_PARAMETER)
     return libsbml.writeSBMLToString(doc)
 
 
@@ -296,14 +286,6 @@ def scipy_cohort(compiled, y0, params, dosed, dose_days, amounts, method, rtol, 
 
 
 # ----------------------------------------------------------------------------- driver
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            return next(ln.split(":")[1].strip() for ln in info if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000])
@@ -336,7 +318,7 @@ def main() -> None:
     FLOOR["absolute"] = args.abs_floor
 
     print(
-        f"machine: {os.cpu_count()} CPUs ({_cpu_model()}), python {platform.python_version()}, "
+        f"machine: {os.cpu_count()} CPUs ({cpu_model()}), python {platform.python_version()}, "
         f"load average at start {os.getloadavg()[0]:.1f}"
     )
     from immunotwin.model.immune.build import immunotwin_model

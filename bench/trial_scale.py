@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _shared import cpu_model
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = REPO / "bench" / "specs" / "pembrolizumab_2y.yaml"
 
@@ -62,14 +64,6 @@ def run_trial(spec: Path, n: int, out: Path, extra: list[str]) -> tuple[float, f
     return wall, max(peak, before) / 1024.0
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            return next(ln.split(":")[1].strip() for ln in info if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
@@ -80,7 +74,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep outputs in this folder")
     args = parser.parse_args()
     print(
-        f"machine: {os.cpu_count()} CPUs ({_cpu_model()}); python {platform.python_version()};"
+        f"machine: {os.cpu_count()} CPUs ({cpu_model()}); python {platform.python_version()};"
         f" load average {os.getloadavg()[0]:.1f}"
     )
     root = args.keep or Path(tempfile.mkdtemp(prefix="immunotwin-trial-scale-"))
