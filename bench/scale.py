@@ -54,12 +54,11 @@ def cohort_inputs(start: int, stop: int, seed: int = 2026):
 
     from immunotwin.engine import build_events
     from immunotwin.engine.streams import BlockRandom
-    from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+    from immunotwin.model.immune.baseline import sample_parameters
     from immunotwin.population.biomarker_map import apply_biomarkers
     from immunotwin.population.calibration import apply_calibration
     from immunotwin.population.virtual_patients import _block
-    from immunotwin.trials.engine import _tumour_cells_from_sld
-    from immunotwin.trials.therapy_map import plan_arm
+    from immunotwin.trials.engine import plan_and_baseline
 
     if "setup" not in _CACHE:
         _CACHE["setup"] = _setup()
@@ -77,15 +76,9 @@ def cohort_inputs(start: int, stop: int, seed: int = 2026):
     params = apply_calibration(
         model, apply_biomarkers(model, params, patients, tumour), calibration
     )
-    plan = plan_arm(model, spec.arms[0], patients, 730.0, BlockRandom([seed, 2], start, n))
-    for name, values in plan.parameter_values.items():
-        params[:, model.parameter_index(name)] = values
-    cells0 = _tumour_cells_from_sld(
-        patients["baseline_sld_mm"].to_numpy(),
-        params[:, model.parameter_index("cancer_cell_volume")],
-        params[:, model.parameter_index("tumor_cell_volume_fraction")],
+    plan, y0 = plan_and_baseline(
+        model, compiled, spec.arms[0], patients, params, 730.0, BlockRandom([seed, 2], start, n)
     )
-    y0 = baseline_state(compiled, params, cells0)
     return compiled, y0, params, build_events(n, list(plan.events))
 
 

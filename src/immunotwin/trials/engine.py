@@ -136,6 +136,24 @@ def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
     return visits, np.unique(np.concatenate([visits, weekly, daily, [follow_up_days]]))
 
 
+def plan_and_baseline(model, compiled, arm, patients, params, follow_up_days, pk_rng):
+    """An arm's plan for these patients, its per-patient drug parameters written into
+    ``params`` (in place), and each patient's pre-treatment state from the baseline burden.
+
+    Returns ``(plan, y0)``; shared by the trial engine and the scale benchmark."""
+    plan = plan_arm(model, arm, patients, follow_up_days, pk_rng, params)
+    for name, values in plan.parameter_values.items():
+        params[:, model.parameter_index(name)] = values
+    cells0 = _tumour_cells_from_sld(
+        patients["baseline_sld_mm"].to_numpy(),
+        params[:, model.parameter_index("cancer_cell_volume")],
+        params[:, model.parameter_index("tumor_cell_volume_fraction")],
+    )
+    from immunotwin.model.immune.baseline import baseline_state
+
+    return plan, baseline_state(compiled, params, cells0)
+
+
 def _tumour_cells_from_sld(
     sld_mm: np.ndarray, cell_volume_ml: float, cell_fraction: float
 ) -> np.ndarray:
@@ -382,7 +400,7 @@ def run_chunk(
     the seed, the arm and the patient's block, so a chunk's rows are identical to the same
     rows of a run in any other chunking. ``executor`` parallelises the engine inside the chunk.
     """
-    from immunotwin.model.immune.baseline import baseline_state, sample_parameters
+    from immunotwin.model.immune.baseline import sample_parameters
 
     spec, calibration, arm_index = task.spec, task.calibration, task.arm_index
     arm = spec.arms[arm_index]
@@ -400,15 +418,7 @@ def run_chunk(
         params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
         params = apply_calibration(model, params, calibration)
     pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
-    plan = plan_arm(model, arm, patients, follow_up, pk_rng, params)
-    for name, values in plan.parameter_values.items():
-        params[:, model.parameter_index(name)] = values
-    cells0 = _tumour_cells_from_sld(
-        patients["baseline_sld_mm"].to_numpy(),
-        params[:, model.parameter_index("cancer_cell_volume")],
-        params[:, model.parameter_index("tumor_cell_volume_fraction")],
-    )
-    y0 = baseline_state(compiled, params, cells0)
+    plan, y0 = plan_and_baseline(model, compiled, arm, patients, params, follow_up, pk_rng)
     endpoint_key = [spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0]
 
     def endpoints_of(result):
