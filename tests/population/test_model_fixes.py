@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from immunotwin.population.fit import STAGES, arm_class
+from immunotwin.population.fit import POTENCY_DRUGS, STAGES, arm_class
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,6 +84,10 @@ def test_cd8_kill_rises_with_clone_number(compiled):
         ("pacific_durvalumab.yaml", "radiotherapy"),
         ("mclaughlin1998_rituximab.yaml", "antibody"),
         ("atkins1999_aldesleukin.yaml", "other"),
+        ("zuma1_axicabtagene_ciloleucel.yaml", "car_t"),
+        ("tower_blinatumomab.yaml", "t_cell_engager"),
+        ("spearhead1_afamitresgene_autoleucel.yaml", "tcr_t"),
+        ("c14401_lifileucel.yaml", "til"),
     ],
 )
 def test_arm_class(spec, expected):
@@ -91,11 +95,18 @@ def test_arm_class(spec, expected):
 
 
 def test_every_stage_has_a_budget_and_known_arms():
-    assert {s.arms for s in STAGES} <= {
+    named = {a for s in STAGES for a in ((s.arms,) if isinstance(s.arms, str) else s.arms)}
+    by_drug = {a for a in named if a.startswith("drug:")}
+    assert {a[5:] for a in by_drug} == set(POTENCY_DRUGS)
+    assert named - by_drug <= {
         "chemotherapy",
         "checkpoint",
         "antibody",
         "radiotherapy",
+        "car_t",
+        "t_cell_engager",
+        "tcr_t",
+        "til",
         "all",
     }
     assert all(s.budget >= 3 for s in STAGES)

@@ -188,6 +188,33 @@ def test_objective_standardises_by_the_target_tolerance():
     )
 
 
+def test_cell_therapy_toxicity_enters_the_objective_like_orr():
+    row = {
+        "trial_id": "ZUMA",
+        "arm": "car-t",
+        "error": None,
+        "follow_up_months": 24.0,
+        "orr_published": np.nan,
+        "orr_simulated": 80.0,
+        "cr_published": np.nan,
+        "cr_simulated": 50.0,
+        "median_pfs_published": np.nan,
+        "median_pfs_simulated": np.nan,
+        "pfs_not_reached": True,
+        "median_os_published": np.nan,
+        "median_os_simulated": np.nan,
+        "os_not_reached": True,
+        "crs_grade3plus_published": 13.0,
+        "crs_grade3plus_simulated": 27.0,
+        "icans_grade3plus_published": 28.0,
+        "icans_grade3plus_simulated": 28.0,
+    }
+    terms = objective_terms(pd.DataFrame([row])).set_index("endpoint")
+    assert terms.loc["crs3", "z"] == pytest.approx(2.0)  # 14 pp = two 7-pp tolerances
+    assert terms.loc["icans3", "z"] == pytest.approx(0.0)
+    assert terms.loc["crs3", "loss"] == pytest.approx(0.5 * soft_l1(np.array([2.0]))[0])
+
+
 def test_a_failing_arm_is_reported_and_the_run_goes_on(tmp_path: Path):
     (tmp_path / "bad.yaml").write_text("name: x\ntumor_type: nowhere\narms: []\n")
     seen = []

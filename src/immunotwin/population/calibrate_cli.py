@@ -216,11 +216,10 @@ def calibrate(
             "immunotwin_version": __version__,
             "model_name": model.name,
             "model_hash": model.content_hash(),
-            "method": "staged search on arm subsets (chemotherapy potency on chemotherapy "
-            "arms by bounded Brent, CD8 kill and neoantigen exponent on checkpoint arms by "
-            "Nelder-Mead, growth and death hazard on all arms by Nelder-Mead) of a weighted "
-            "soft-L1 sum of standardised errors (ORR/CR by 7 pp, log medians by ln 1.25); "
-            "common random numbers (each spec's seed)",
+            "method": "staged search on arm subsets (bounded Brent for one parameter, "
+            f"Nelder-Mead for more; {f.describe_stages()}) of a weighted soft-L1 sum of "
+            "standardised errors (ORR/CR and grade >= 3 CRS/ICANS by 7 pp, log medians by "
+            "ln 1.25); common random numbers (each spec's seed)",
             "seed": seed,
             "patients_per_arm": patients,
             "objective": {

@@ -9,7 +9,10 @@ A *parameter set* holds a few population-level hyper-parameters fitted by
   ``exhaustion_rate``, ``chemo_a_kill_tumor``, ``tumor_growth_rate``;
 - ``tumour_hazard_per_day``: the burden-driven death hazard at baseline burden of
   :class:`immunotwin.trials.survival_link.SurvivalLink`;
-- ``new_lesion_rate_per_day``: the new-lesion hazard at baseline burden of the trial engine.
+- ``new_lesion_rate_per_day``: the new-lesion hazard at baseline burden of the trial engine;
+- ``drug_potency``: per-drug factors on a chemotherapy's cancer-cell kill (brief §5.4 item 6:
+  calibrate chemotherapy K-PD per drug), applied by the arm plan to the slot the drug occupies
+  (hyper-parameter names ``potency:<drug key>``).
 
 The trial engine applies the shipped set (``immunotwin/data/calibration/parameter_set.json``)
 by default, right after the biomarker maps (:func:`apply_calibration`). Reading and writing the
@@ -36,6 +39,10 @@ DEFAULT_NEW_LESION_RATE_PER_DAY = 1.0 / 1500.0
 progression driven by new lesions)."""
 
 
+POTENCY_PREFIX = "potency:"
+"""Hyper-parameter name prefix of a per-drug chemotherapy potency (``potency:carboplatin``)."""
+
+
 class ParameterSet(BaseModel):
     """A versioned set of calibrated population-level hyper-parameters (with its provenance)."""
 
@@ -50,13 +57,16 @@ class ParameterSet(BaseModel):
     seed: int | None = None
     patients_per_arm: int | None = None
     multipliers: dict[str, float] = Field(default_factory=dict)
+    drug_potency: dict[str, float] = Field(
+        default_factory=dict, description="x cancer-cell kill of a chemotherapy, by drug key"
+    )
     tumour_hazard_per_day: float = Field(default=SurvivalLink().tumour_hazard_per_day, gt=0)
     new_lesion_rate_per_day: float = Field(default=DEFAULT_NEW_LESION_RATE_PER_DAY, gt=0)
     objective: dict[str, Any] = Field(default_factory=dict)
     fitted_to: list[dict[str, str]] = Field(default_factory=list)
     notes: str = ""
 
-    @field_validator("multipliers")
+    @field_validator("multipliers", "drug_potency")
     @classmethod
     def _positive(cls, v: dict[str, float]) -> dict[str, float]:
         bad = {k: x for k, x in v.items() if not (np.isfinite(x) and x > 0)}
@@ -77,19 +87,24 @@ class ParameterSet(BaseModel):
         """A copy with hyper-parameters replaced: keys ``tumour_hazard_per_day``,
         ``new_lesion_rate_per_day`` or a model parameter name (a multiplier)."""
         multipliers = dict(self.multipliers)
+        potency = dict(self.drug_potency)
         update: dict[str, Any] = {}
         for key, value in values.items():
             if key in ("tumour_hazard_per_day", "new_lesion_rate_per_day"):
                 update[key] = float(value)
+            elif key.startswith(POTENCY_PREFIX):
+                potency[key.removeprefix(POTENCY_PREFIX)] = float(value)
             else:
                 multipliers[key] = float(value)
         update["multipliers"] = multipliers
+        update["drug_potency"] = potency
         return self.model_copy(update=update)
 
     def hyper_parameters(self) -> dict[str, float]:
         """Every fitted value by name (multipliers and hazards) - the fit's coordinates."""
         return {
             **self.multipliers,
+            **{f"{POTENCY_PREFIX}{drug}": v for drug, v in self.drug_potency.items()},
             "tumour_hazard_per_day": self.tumour_hazard_per_day,
             "new_lesion_rate_per_day": self.new_lesion_rate_per_day,
         }

@@ -10,15 +10,22 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   (weight 1; ORR first), z = (CR_sim - CR_pub) / 7 pp (weight 0.5), and
   z = ln(median_sim / median_pub) / ln(1.25) for median PFS and OS (weight 0.5 each; a median
   not reached is read at the end of follow-up, a lower bound). Standardising by the target's
-  tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Each z
+  tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Grade >= 3
+  CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each). Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
   first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
+  then each of :data:`POTENCY_DRUGS`' own potency on the chemotherapy-only arms giving it
+  (Brent; brief §5.4 item 6),
   (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
   (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), (4) radiotherapy
-  alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5)
-  growth-rate multiplier and death hazard on every arm and endpoint (Nelder-Mead). Each stage
+  alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5) CRS and
+  ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
+  CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead), (6-8) each adoptive
+  product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
+  kill) on its arm's ORR/CR (Brent), (9) growth-rate multiplier and death hazard on every arm
+  and endpoint (Nelder-Mead). Each stage
   has its own evaluation budget, so the time-to-event stage is always reached; a stage
   evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
   per-spec results are cached across stages. Why not CMA-ES or Bayesian optimisation: at
@@ -40,7 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from immunotwin.population.calibration import ParameterSet
+from immunotwin.population.calibration import POTENCY_PREFIX, ParameterSet
 from immunotwin.population.validation import (
     MEDIAN_TOLERANCE,
     ORR_TOLERANCE_PP,
@@ -50,7 +57,7 @@ from immunotwin.population.validation import (
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = {"orr": 1.0, "cr": 0.5, "pfs": 0.5, "os": 0.5}
+WEIGHTS = {"orr": 1.0, "cr": 0.5, "pfs": 0.5, "os": 0.5, "crs3": 0.5, "icans3": 0.5}
 FAILED_ARM_LOSS = 25.0
 """Loss of an arm whose simulation failed (so the search avoids parameters that break the
 solver rather than dropping the arm's terms)."""
@@ -66,6 +73,10 @@ class HyperParameter:
     start: float
     meaning: str = ""
 
+
+POTENCY_DRUGS = ("carboplatin", "paclitaxel", "docetaxel", "fluorouracil", "dacarbazine")
+"""Chemotherapies with their own fitted potency: each is in a chemotherapy-only calibration arm
+(cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy arm)."""
 
 DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
@@ -89,6 +100,21 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter("rt_alpha", 0.05, 1.0, 0.15, "x radiotherapy LQ alpha of cancer cells"),
     HyperParameter(
         "rt_field_fraction", 0.2, 1.0, 0.5, "x fraction of the burden in the radiation field"
+    ),
+    HyperParameter(
+        "endothelial_il6_rate", 0.3, 20.0, 1.0, "x endothelial activation by IL-6 (CRS severity)"
+    ),
+    HyperParameter("neuro_rate", 0.3, 20.0, 1.0, "x neuro-inflammation onset (ICANS severity)"),
+    HyperParameter("tcrt_tumor_access", 0.05, 3.0, 1.0, "x TCR-T access to the tumour"),
+    HyperParameter(
+        "til_reactive_fraction", 0.2, 10.0, 1.0, "x tumour-reactive fraction of a TIL product"
+    ),
+    HyperParameter("tce_kill_rate", 0.05, 3.0, 1.0, "x T-cell-engager-redirected kill rate"),
+    *(
+        HyperParameter(
+            f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} cancer-cell kill (per drug)"
+        )
+        for drug in POTENCY_DRUGS
     ),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
     HyperParameter(
@@ -116,8 +142,10 @@ def objective_terms(table: pd.DataFrame) -> pd.DataFrame:
         for key, pub_col, sim_col in (
             ("orr", "orr_published", "orr_simulated"),
             ("cr", "cr_published", "cr_simulated"),
+            ("crs3", "crs_grade3plus_published", "crs_grade3plus_simulated"),
+            ("icans3", "icans_grade3plus_published", "icans_grade3plus_simulated"),
         ):
-            pub, sim = r[pub_col], r[sim_col]
+            pub, sim = r.get(pub_col, np.nan), r.get(sim_col, np.nan)
             if np.isfinite(pub) and np.isfinite(sim):
                 rows.append((r["trial_id"], r["arm"], key, (sim - pub) / ORR_TOLERANCE_PP))
         for key in ("pfs", "os"):
@@ -177,19 +205,24 @@ class _Budget(Exception):
 class Stage:
     """One stage of the fit: which hyper-parameters move, on which arms and endpoints.
 
-    ``arms`` names an arm class (:func:`arm_class`) or ``"all"``; ``budget`` is the stage's
-    number of (arm-subset) evaluations.
+    ``arms`` names an arm class (:func:`arm_class`), a tuple of classes, ``"drug:<key>"``
+    (the chemotherapy-only arms that give that drug) or ``"all"``;
+    ``budget`` is the stage's number of (arm-subset) evaluations.
     """
 
     name: str
     parameters: tuple[str, ...]
-    arms: str
+    arms: str | tuple[str, ...]
     endpoints: tuple[str, ...]
     budget: int
 
 
 STAGES: tuple[Stage, ...] = (
     Stage("chemotherapy", ("chemo_kill_tumor",), "chemotherapy", ("orr", "cr"), 6),
+    *(
+        Stage(f"{drug} potency", (f"{POTENCY_PREFIX}{drug}",), f"drug:{drug}", ("orr", "cr"), 5)
+        for drug in POTENCY_DRUGS
+    ),
     Stage(
         "checkpoint",
         ("cd8_kill_rate", "neoantigen_kill_exponent"),
@@ -206,6 +239,16 @@ STAGES: tuple[Stage, ...] = (
         7,
     ),
     Stage(
+        "cell-therapy toxicity",
+        ("endothelial_il6_rate", "neuro_rate"),
+        ("car_t", "t_cell_engager"),
+        ("crs3", "icans3"),
+        8,
+    ),
+    Stage("TCR-T", ("tcrt_tumor_access",), "tcr_t", ("orr", "cr"), 5),
+    Stage("TIL", ("til_reactive_fraction",), "til", ("orr", "cr"), 5),
+    Stage("T-cell engager", ("tce_kill_rate",), "t_cell_engager", ("orr", "cr"), 5),
+    Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
         "all",
@@ -214,24 +257,46 @@ STAGES: tuple[Stage, ...] = (
     ),
 )
 """ORR first, on the arms each parameter acts on: chemotherapy potency on the chemotherapy-only
-arms, the CD8 parameters on the checkpoint-inhibitor arms, then growth and the death hazard on
+arms, the CD8 parameters on the checkpoint-inhibitor arms, Fc effector kill on the antibody arms,
+RT on the radiotherapy arms, CRS/ICANS severity on the CAR-T and T-cell-engager arms (grade >= 3
+rates), each adoptive product's own potency on its arm, then growth and the death hazard on
 every arm and endpoint (earlier stages' values held)."""
+
+
+def describe_stages(stages: tuple[Stage, ...] = STAGES) -> str:
+    """One line per stage for the parameter set's ``method``: parameters -> arms (endpoints)."""
+    return "; ".join(
+        f"{s.name}: {', '.join(s.parameters)} on "
+        f"{s.arms if isinstance(s.arms, str) else ' + '.join(s.arms)} arms "
+        f"({', '.join(s.endpoints)})"
+        for s in stages
+    )
+
+
+def arm_drugs(spec_path: str | Path, *, root: Path) -> frozenset[str]:
+    """Drug keys of the (one-arm) calibration spec's regimen."""
+    from immunotwin.trials.load import load_trial_spec
+
+    spec = load_trial_spec(Path(root) / spec_path)
+    return frozenset(item.drug for arm in spec.arms for item in arm.regimen)
 
 
 def arm_class(spec_path: str | Path, *, root: Path) -> str:
     """The arm's class for the staged fit, first match of: ``"radiotherapy"`` (any
-    radiotherapy), ``"checkpoint"`` (a checkpoint inhibitor), ``"antibody"`` (a targeted
-    antibody), ``"chemotherapy"`` (chemotherapy only), else ``"other"`` (cytokines, cells)."""
+    radiotherapy), ``"checkpoint"`` (a checkpoint inhibitor), the adoptive class (``"car_t"``,
+    ``"t_cell_engager"``, ``"tcr_t"``, ``"til"``), ``"antibody"`` (a targeted antibody),
+    ``"chemotherapy"`` (chemotherapy only), else ``"other"`` (cytokines, vaccines)."""
     from immunotwin.therapies.catalog import load_drug_catalog
-    from immunotwin.trials.load import load_trial_spec
 
     catalog = load_drug_catalog()
-    spec = load_trial_spec(Path(root) / spec_path)
-    classes = {catalog.get(item.drug).drug_class for arm in spec.arms for item in arm.regimen}
+    classes = {catalog.get(drug).drug_class for drug in arm_drugs(spec_path, root=root)}
     if "radiotherapy" in classes:
         return "radiotherapy"
     if "checkpoint_inhibitor" in classes:
         return "checkpoint"
+    for adoptive in ("car_t", "t_cell_engager", "tcr_t", "til"):
+        if adoptive in classes:
+            return adoptive
     if "targeted_antibody" in classes:
         return "antibody"
     if classes and classes <= {"chemotherapy", "supportive"}:
@@ -298,6 +363,7 @@ def fit_hyperparameters(
     history: list[dict[str, Any]] = []
     runs_cache: dict[tuple, dict[str, Any]] = {}
     classes = {s: arm_class(s, root=root) for s in arms["spec"]}
+    drugs = {s: arm_drugs(s, root=root) for s in arms["spec"]}
     arms = arms.assign(arm_class=arms["spec"].map(classes))
     counter = {"evaluations": 0}
     end = start_clock + 60.0 * max_minutes
@@ -311,11 +377,16 @@ def fit_hyperparameters(
     def key_of(values: dict[str, float]) -> tuple:
         return tuple(round(math.log(values[h.name]), 6) for h in hyper)
 
-    def subset(which: str) -> pd.DataFrame:
-        return arms if which == "all" else arms[arms["arm_class"] == which]
+    def subset(which: str | tuple[str, ...]) -> pd.DataFrame:
+        if which == "all":
+            return arms
+        if isinstance(which, str) and which.startswith("drug:"):
+            gives = arms["spec"].map(lambda s: which[5:] in drugs[s])
+            return arms[(arms["arm_class"] == "chemotherapy") & gives]
+        return arms[arms["arm_class"].isin([which] if isinstance(which, str) else which)]
 
     def table_for(
-        logs: dict[str, float], which: str, *, stage: str, force: bool = False
+        logs: dict[str, float], which: str | tuple[str, ...], *, stage: str, force: bool = False
     ) -> pd.DataFrame:
         values = values_of(logs)
         key = key_of(values)
@@ -347,7 +418,7 @@ def fit_hyperparameters(
                 {
                     "evaluation": counter["evaluations"],
                     "stage": stage,
-                    "arms": which,
+                    "arms": which if isinstance(which, str) else "+".join(which),
                     "n_arms": len(chosen),
                     "objective": value,
                     "seconds": round(time.perf_counter() - start_clock, 1),
@@ -367,7 +438,7 @@ def fit_hyperparameters(
     start_table = table_for(current, "all", stage="start", force=True)
     start_runs = runs_cache[key_of(values_of(current))]
 
-    def stage_seconds(which: str) -> float:
+    def stage_seconds(which: str | tuple[str, ...]) -> float:
         chosen = subset(which)
         specs = set(chosen["spec"]) | {s for s in chosen["hr_control_spec"] if s}
         return float(sum(getattr(start_runs[s], "seconds", 0.0) for s in specs))

@@ -136,12 +136,14 @@ def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
     return visits, np.unique(np.concatenate([visits, weekly, daily, [follow_up_days]]))
 
 
-def plan_and_baseline(model, compiled, arm, patients, params, follow_up_days, pk_rng):
+def plan_and_baseline(
+    model, compiled, arm, patients, params, follow_up_days, pk_rng, drug_potency=None
+):
     """An arm's plan for these patients, its per-patient drug parameters written into
     ``params`` (in place), and each patient's pre-treatment state from the baseline burden.
 
     Returns ``(plan, y0)``; shared by the trial engine and the scale benchmark."""
-    plan = plan_arm(model, arm, patients, follow_up_days, pk_rng, params)
+    plan = plan_arm(model, arm, patients, follow_up_days, pk_rng, params, drug_potency)
     for name, values in plan.parameter_values.items():
         params[:, model.parameter_index(name)] = values
     cells0 = _tumour_cells_from_sld(
@@ -418,7 +420,9 @@ def run_chunk(
         params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
         params = apply_calibration(model, params, calibration)
     pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
-    plan, y0 = plan_and_baseline(model, compiled, arm, patients, params, follow_up, pk_rng)
+    plan, y0 = plan_and_baseline(
+        model, compiled, arm, patients, params, follow_up, pk_rng, calibration.drug_potency
+    )
     endpoint_key = [spec.seed, 0xE4D, arm_index if not spec.paired_patients else 0]
 
     def endpoints_of(result):

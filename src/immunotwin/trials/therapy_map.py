@@ -20,6 +20,7 @@ A drug class the model does not simulate yet is refused with a clear error, befo
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -532,11 +533,15 @@ def plan_arm(
     horizon_days: float,
     rng: np.random.Generator,
     params: np.ndarray | None = None,
+    drug_potency: Mapping[str, float] | None = None,
 ) -> ArmPlan:
     """Parameter values, events and dose log for one arm (all patients of the arm).
 
     ``params``: the arm's per-patient model parameters (sampled, calibrated), read by mechanisms
     whose events depend on patient parameters (radiosensitivity); ``None`` uses typical values.
+    ``drug_potency``: calibrated factors on a chemotherapy's cancer-cell kill by drug key
+    (:attr:`immunotwin.population.calibration.ParameterSet.drug_potency`), applied to the slot
+    the drug occupies.
     """
     catalog = load_drug_catalog()
     values: dict[str, np.ndarray] = {}
@@ -596,6 +601,9 @@ def plan_arm(
             if slot is None or drug.pk.model != "kpd":
                 raise _refuse(drug, arm, "needs a chemotherapy exposure slot (four per arm)")
             chemo_slot_of[drug.key] = slot
+            if drug_potency and drug.key in drug_potency:
+                kill = f"{slot}_kill_tumor"
+                values[kill] = patient_values(model, params, kill, n) * drug_potency[drug.key]
             name, decay = set_in_model_units(
                 model,
                 f"{slot}_decay_rate",

@@ -55,7 +55,8 @@ def simulate_history_sld(ensemble: Ensemble, patient: Patient, *, rtol: float = 
     events = []
     if arm is not None:
         rng = BlockRandom([HISTORY_SEED], 0, n, max(n, 1))
-        plan = plan_arm(model, arm, table, float(grid[-1]), rng, params)
+        potency = ensemble.calibration.drug_potency
+        plan = plan_arm(model, arm, table, float(grid[-1]), rng, params, potency)
         for name, values in plan.parameter_values.items():
             params[:, model.parameter_index(name)] = values
         events = plan.events_until(None, params)

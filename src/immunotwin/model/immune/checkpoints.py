@@ -5,8 +5,11 @@ Three two-compartment PK slots (``antipd1``, ``antipdl1``, ``antictla4``; states
 ``<slot>_central``/``<slot>_peripheral`` in mg) whose parameters ``<slot>_cl`` (L/day), ``_v1``
 (L), ``_q`` (L/day), ``_v2`` (L), ``_mw`` (g/mol) and ``_kd`` (nM) the trial engine sets per drug
 (defaults: pembrolizumab, atezolizumab, ipilimumab). Tissue concentrations are plasma times the
-partition factors f_T (tumour) and f_LN (lymph node); occupancies are QSS with an avidity-folded
-Kd. The PD-1 synapse is the QSS of QSP-IO's ``checkpoint_module``: complex density
+partition factors f_T (tumour) and f_LN (lymph node); occupancies are QSS with the effective Kd
+= Kd / chi, the catalogue's (monovalent, SPR) Kd folded with the bivalent avidity factor chi
+(``antibody_avidity``; brief §2.5), so that antibodies whose reported Kd differ 100-fold
+(pembrolizumab 0.03 nM, nivolumab 3 nM) bind as bivalent IgG in tissue. The PD-1 synapse is the
+QSS of QSP-IO's ``checkpoint_module``: complex density
 X = 2pl/(s + sqrt((p - l)^2 + K2(K2 + 2p + 2l))) with s = p + l + K2 (the cancellation-free form
 of the quadratic root), H_PD1 = H(X; PD1_50, 2). CTLA-4 blockade raises the CD28 signal
 H_CD28 = h0 + (h_max - h0)*RO_C4,LN (the brief's gamma_C4 = 1; a symbolic exponent would make
@@ -26,6 +29,7 @@ PARAMETERS = (
     "molar_scale",
     "partition_tumor",
     "partition_ln",
+    "antibody_avidity",
     "pd1_density",
     "fresh_pd1_fraction",
     "pdl1_basal_density",
@@ -47,6 +51,7 @@ def _complex(p: str, l: str) -> str:
 def _pk_slot(model: Model, slot: str) -> Model:
     c, per = f"{slot}_central", f"{slot}_peripheral"
     target = _TARGET[slot]
+    kd = f"{slot}_kd/antibody_avidity"
     m = with_parameters(model, [f"{slot}_{s}" for s in ("cl", "v1", "q", "v2", "mw", "kd")])
     return m.extend(
         states=[
@@ -63,19 +68,19 @@ def _pk_slot(model: Model, slot: str) -> Model:
             ),
             quantity(
                 f"ro_{target}_plasma",
-                f"{slot}_nm/({slot}_nm + {slot}_kd)",
+                f"{slot}_nm/({slot}_nm + {kd})",
                 "dimensionless",
                 f"{target.upper()} occupancy at plasma concentration",
             ),
             quantity(
                 f"ro_{target}_tumor",
-                f"partition_tumor*{slot}_nm/(partition_tumor*{slot}_nm + {slot}_kd)",
+                f"partition_tumor*{slot}_nm/(partition_tumor*{slot}_nm + {kd})",
                 "dimensionless",
                 f"{target.upper()} occupancy in the tumour",
             ),
             quantity(
                 f"ro_{target}_ln",
-                f"partition_ln*{slot}_nm/(partition_ln*{slot}_nm + {slot}_kd)",
+                f"partition_ln*{slot}_nm/(partition_ln*{slot}_nm + {kd})",
                 "dimensionless",
                 f"{target.upper()} occupancy in the lymph node",
             ),
