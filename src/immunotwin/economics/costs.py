@@ -83,10 +83,10 @@ class ResourceUse:
     ``drug_units_discounted[i, j]``: billable units (mg, IU, PFU, administrations or infusion
     days, per the price unit of ``drugs[j]``) given to patient ``i`` within the horizon, each
     dose multiplied by its cost discount factor. ``administrations_discounted[i]``: same for
-    administrations that incur an administration cost. ``ae_events[i, k]``: 1 if patient ``i`` had a grade >= 3
-    event of kind ``ae_keys[k]`` (CRS and ICANS together count once under ``crs_and_icans``
-    when that has a cost). ``ae_grade3plus[i, m]``: raw grade >= 3 indicator of
-    ``AE_COLUMNS`` key ``m`` (used for disutilities).
+    administrations that incur an administration cost. ``ae_events[i, k]``: 1 if patient
+    ``i`` had a grade >= 3 event of kind ``ae_keys[k]`` (CRS and ICANS together count once
+    under ``crs_and_icans`` when that has a cost). ``ae_grade3plus[i, m]``: raw grade >= 3
+    indicator of ``AE_COLUMNS`` key ``m`` (used for disutilities).
     """
 
     patient_id: NDArray[np.int64]
