@@ -27,7 +27,15 @@ from immunotwin.economics.settings import (
 )
 
 #: which ``amount_unit`` in doses.parquet each price unit needs (None: any, one per dose row)
-_UNIT_FOR_PRICE = {"per_mg": "mg", "per_iu": "IU", "per_administration": None}
+_UNIT_FOR_PRICE = {
+    "per_mg": "mg",
+    "per_iu": "IU",
+    "per_pfu": "PFU",
+    "per_administration": None,
+    "per_infusion_day": "ug/day",
+}
+#: doses.parquet column with the length (days) of a continuous-infusion dose row
+INFUSION_DAYS_COLUMN = "infusion_days"
 
 
 @cache
@@ -72,13 +80,13 @@ def usable_price(price: DrugPrice | None, settings: EconomicsSettings) -> float 
 class ResourceUse:
     """Value-free resource use per patient (rows follow ``patient_id``).
 
-    ``drug_units_discounted[i, j]``: billable units (mg, IU or administrations, per the price
-    unit of ``drugs[j]``) given to patient ``i`` within the horizon, each dose multiplied by
-    its cost discount factor. ``administrations_discounted[i]``: same for administrations that
-    incur an administration cost. ``ae_events[i, k]``: 1 if patient ``i`` had a grade >= 3
-    event of kind ``ae_keys[k]`` (CRS and ICANS together count once under ``crs_and_icans``
-    when that has a cost). ``ae_grade3plus[i, m]``: raw grade >= 3 indicator of
-    ``AE_COLUMNS`` key ``m`` (used for disutilities).
+    ``drug_units_discounted[i, j]``: billable units (mg, IU, PFU, administrations or infusion
+    days, per the price unit of ``drugs[j]``) given to patient ``i`` within the horizon, each
+    dose multiplied by its cost discount factor. ``administrations_discounted[i]``: same for
+    administrations that incur an administration cost. ``ae_events[i, k]``: 1 if patient
+    ``i`` had a grade >= 3 event of kind ``ae_keys[k]`` (CRS and ICANS together count once
+    under ``crs_and_icans`` when that has a cost). ``ae_grade3plus[i, m]``: raw grade >= 3
+    indicator of ``AE_COLUMNS`` key ``m`` (used for disutilities).
     """
 
     patient_id: NDArray[np.int64]
@@ -123,6 +131,20 @@ def _drug_units(
             unpriced[drug] = (
                 f"priced {price.price_unit} but doses are in {sorted(set(sub['amount_unit'][bad]))}"
             )
+            continue
+        if price.price_unit == "per_infusion_day":
+            days = (
+                pd.to_numeric(sub[INFUSION_DAYS_COLUMN], errors="coerce").to_numpy(dtype=float)
+                if INFUSION_DAYS_COLUMN in sub.columns
+                else np.full(len(sub), np.nan)
+            )
+            if not np.all(np.isfinite(days) & (days >= 0)):
+                unpriced[drug] = (
+                    "priced per_infusion_day but doses.parquet has no infusion_days "
+                    "(length of each continuous infusion) for it"
+                )
+                continue
+            units[index] = days
             continue
         amounts = sub["amount"].to_numpy(dtype=float)
         if settings.vial_wastage and price.price_unit == "per_mg" and price.vial_sizes_mg:

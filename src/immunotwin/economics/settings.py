@@ -34,15 +34,17 @@ AE_COLUMNS: dict[str, str] = {
 #: a patient with grade >= 3 CRS *and* ICANS is costed with this key when it has a value
 AE_CRS_AND_ICANS = "crs_and_icans"
 
-PriceUnit = Literal["per_mg", "per_iu", "per_administration"]
+PriceUnit = Literal["per_mg", "per_iu", "per_pfu", "per_administration", "per_infusion_day"]
 Confidence = Literal["verified", "derived", "recall", "missing", "user"]
 
 
 class DrugPrice(BaseModel):
     """Acquisition price of one drug, with provenance.
 
-    ``price_unit`` says what one ``price_usd`` buys: one mg, one IU, or one administration
-    (cell therapies, vaccines). ``vial_sizes_mg`` are used only when vial wastage is on.
+    ``price_unit`` says what one ``price_usd`` buys: one mg, one IU, one plaque-forming unit
+    (oncolytic virus), one administration (cell therapies, vaccines) or one day of a continuous
+    infusion (blinatumomab; needs an ``infusion_days`` column in doses.parquet).
+    ``vial_sizes_mg`` are used only when vial wastage is on.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
