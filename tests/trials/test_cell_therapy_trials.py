@@ -43,6 +43,9 @@ def test_cart_arm_responds(eliana):
 def test_blinatumomab_arm_runs_with_crs_columns():
     spec = load_trial_spec(REPO_ROOT / "examples/calibration/tower_blinatumomab.yaml")
     spec = spec.model_copy(update={"patients_per_arm": 8, "follow_up_months": 3})
-    patients = run_trial(spec, calibration=ParameterSet.identity()).arms[0].patients
+    arm = run_trial(spec, calibration=ParameterSet.identity()).arms[0]
+    patients = arm.patients
     assert {"crs_grade", "icans_grade", "tocilizumab_day"} <= set(patients.columns)
     assert (patients["solver_status"] == 0).mean() >= 0.75
+    blinatumomab = arm.doses[arm.doses["drug"] == "blinatumomab"]
+    assert len(blinatumomab) and (blinatumomab["infusion_days"] > 0).all()  # priced per day

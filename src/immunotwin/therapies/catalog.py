@@ -354,7 +354,8 @@ class LabelRegimen(_Sourced):
 
 
 class Price(_Sourced):
-    """A drug price in US dollars (only numbers seen in calibration/costs.csv)."""
+    """A drug price in US dollars: a number of calibration/costs.csv, or a launch list price
+    from a retrieved public page that `source` names (see data/economics/README.md)."""
 
     value_usd: float = Field(gt=0)
     unit: Literal["per mg", "per infusion", "per patient-year", "per course"]

@@ -752,6 +752,7 @@ def plan_arm(
                     "day": np.tile(admin.days, len(patients)),
                     "amount": np.repeat(admin.amount, admin.days.size),
                     "amount_unit": admin.amount_unit,
+                    "infusion_days": np.nan if admin.infusion_days is None else admin.infusion_days,
                 }
             )
         )
