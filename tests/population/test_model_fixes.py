@@ -88,6 +88,10 @@ def test_cd8_kill_rises_with_clone_number(compiled):
         ("tower_blinatumomab.yaml", "t_cell_engager"),
         ("spearhead1_afamitresgene_autoleucel.yaml", "tcr_t"),
         ("c14401_lifileucel.yaml", "til"),
+        ("impact_sipuleucel_t.yaml", "cancer_vaccine"),
+        ("optim_tvec.yaml", "oncolytic_virus"),
+        ("impact_placebo.yaml", "other"),
+        ("mdx01020_ipilimumab.yaml", "checkpoint"),
     ],
 )
 def test_arm_class(spec, expected):
@@ -107,6 +111,8 @@ def test_every_stage_has_a_budget_and_known_arms():
         "t_cell_engager",
         "tcr_t",
         "til",
+        "oncolytic_virus",
+        "cancer_vaccine",
         "all",
     }
     assert all(s.budget >= 3 for s in STAGES)

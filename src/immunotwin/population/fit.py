@@ -11,7 +11,9 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   z = ln(median_sim / median_pub) / ln(1.25) for median PFS and OS (weight 0.5 each; a median
   not reached is read at the end of follow-up, a lower bound). Standardising by the target's
   tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Grade >= 3
-  CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each). Each z
+  CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each), and
+  hazard ratios against the arm's control like medians (z = ln(HR_sim / HR_pub) / ln 1.25,
+  weight 0.5), used only by the stages that name them. Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
@@ -24,8 +26,9 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
   CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead), (6-8) each adoptive
   product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
-  kill) on its arm's ORR/CR (Brent), (9) growth-rate multiplier and death hazard on every arm
-  and endpoint (Nelder-Mead). Each stage
+  kill, oncolytic lysis) on its arm's ORR/CR, and sipuleucel-T's primed clones on the IMPACT
+  OS hazard ratio (Brent), (9) growth-rate multiplier and death hazard on every arm and
+  endpoint (Nelder-Mead). Each stage
   has its own evaluation budget, so the time-to-event stage is always reached; a stage
   evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
   per-spec results are cached across stages. Why not CMA-ES or Bayesian optimisation: at
@@ -57,7 +60,16 @@ from immunotwin.population.validation import (
 
 log = logging.getLogger(__name__)
 
-WEIGHTS = {"orr": 1.0, "cr": 0.5, "pfs": 0.5, "os": 0.5, "crs3": 0.5, "icans3": 0.5}
+WEIGHTS = {
+    "orr": 1.0,
+    "cr": 0.5,
+    "pfs": 0.5,
+    "os": 0.5,
+    "crs3": 0.5,
+    "icans3": 0.5,
+    "pfs_hr": 0.5,
+    "os_hr": 0.5,
+}
 FAILED_ARM_LOSS = 25.0
 """Loss of an arm whose simulation failed (so the search avoids parameters that break the
 solver rather than dropping the arm's terms)."""
@@ -110,6 +122,8 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         "til_reactive_fraction", 0.2, 10.0, 1.0, "x tumour-reactive fraction of a TIL product"
     ),
     HyperParameter("tce_kill_rate", 0.05, 3.0, 1.0, "x T-cell-engager-redirected kill rate"),
+    HyperParameter("oncolytic_lysis_rate", 0.05, 3.0, 1.0, "x oncolytic-virus lysis rate"),
+    HyperParameter("sipuleucel_clones", 0.2, 20.0, 1.0, "x clones primed by sipuleucel-T"),
     *(
         HyperParameter(
             f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} cancer-cell kill (per drug)"
@@ -162,6 +176,11 @@ def objective_terms(table: pd.DataFrame) -> pd.DataFrame:
                         math.log(sim / pub) / math.log(1 + MEDIAN_TOLERANCE),
                     )
                 )
+        for key in ("pfs_hr", "os_hr"):
+            pub, sim = r.get(f"{key}_published", np.nan), r.get(f"{key}_simulated", np.nan)
+            if np.isfinite(pub) and np.isfinite(sim) and pub > 0 and sim > 0:
+                z = math.log(sim / pub) / math.log(1 + MEDIAN_TOLERANCE)
+                rows.append((r["trial_id"], r["arm"], key, z))
     frame = pd.DataFrame(rows, columns=["trial_id", "arm", "endpoint", "z"])
     frame["loss"] = frame["endpoint"].map(WEIGHTS) * soft_l1(frame["z"].to_numpy())
     failed = table[table["error"].apply(lambda e: isinstance(e, str))]
@@ -248,6 +267,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("TCR-T", ("tcrt_tumor_access",), "tcr_t", ("orr", "cr"), 5),
     Stage("TIL", ("til_reactive_fraction",), "til", ("orr", "cr"), 5),
     Stage("T-cell engager", ("tce_kill_rate",), "t_cell_engager", ("orr", "cr"), 5),
+    Stage("oncolytic virus", ("oncolytic_lysis_rate",), "oncolytic_virus", ("orr", "cr"), 5),
+    Stage("DC vaccine", ("sipuleucel_clones",), "cancer_vaccine", ("orr", "cr", "os_hr"), 5),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
@@ -284,8 +305,9 @@ def arm_drugs(spec_path: str | Path, *, root: Path) -> frozenset[str]:
 def arm_class(spec_path: str | Path, *, root: Path) -> str:
     """The arm's class for the staged fit, first match of: ``"radiotherapy"`` (any
     radiotherapy), ``"checkpoint"`` (a checkpoint inhibitor), the adoptive class (``"car_t"``,
-    ``"t_cell_engager"``, ``"tcr_t"``, ``"til"``), ``"antibody"`` (a targeted antibody),
-    ``"chemotherapy"`` (chemotherapy only), else ``"other"`` (cytokines, vaccines)."""
+    ``"t_cell_engager"``, ``"tcr_t"``, ``"til"``), ``"cancer_vaccine"``,
+    ``"oncolytic_virus"``, ``"antibody"`` (a targeted antibody), ``"chemotherapy"``
+    (chemotherapy only), else ``"other"`` (cytokines, targeted drugs, placebo)."""
     from immunotwin.therapies.catalog import load_drug_catalog
 
     catalog = load_drug_catalog()
@@ -294,12 +316,12 @@ def arm_class(spec_path: str | Path, *, root: Path) -> str:
         return "radiotherapy"
     if "checkpoint_inhibitor" in classes:
         return "checkpoint"
-    for adoptive in ("car_t", "t_cell_engager", "tcr_t", "til"):
-        if adoptive in classes:
-            return adoptive
+    for own in ("car_t", "t_cell_engager", "tcr_t", "til", "cancer_vaccine", "oncolytic_virus"):
+        if own in classes:
+            return own
     if "targeted_antibody" in classes:
         return "antibody"
-    if classes and classes <= {"chemotherapy", "supportive"}:
+    if "chemotherapy" in classes and classes <= {"chemotherapy", "supportive"}:
         return "chemotherapy"
     return "other"
 
