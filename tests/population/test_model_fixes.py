@@ -112,7 +112,6 @@ def test_every_stage_has_a_budget_and_known_arms():
         "tcr_t",
         "til",
         "oncolytic_virus",
-        "cancer_vaccine",
         "all",
     }
     assert all(s.budget >= 3 for s in STAGES)

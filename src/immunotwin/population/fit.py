@@ -13,7 +13,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Grade >= 3
   CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each), and
   hazard ratios against the arm's control like medians (z = ln(HR_sim / HR_pub) / ln 1.25,
-  weight 0.5), used only by the stages that name them. Each z
+  weight 0.5): reported in the objective, used by no stage yet (sipuleucel-T's primed clones,
+  x20, and antigen quality, x3, leave the IMPACT OS hazard ratio at ~1.0). Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
@@ -26,9 +27,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
   CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead), (6-8) each adoptive
   product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
-  kill, oncolytic lysis) on its arm's ORR/CR, and sipuleucel-T's primed clones on the IMPACT
-  OS hazard ratio (Brent), (9) growth-rate multiplier and death hazard on every arm and
-  endpoint (Nelder-Mead). Each stage
+  kill, oncolytic lysis) on its arm's ORR/CR (Brent), (9) growth-rate multiplier and death
+  hazard on every arm and endpoint (Nelder-Mead). Each stage
   has its own evaluation budget, so the time-to-event stage is always reached; a stage
   evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
   per-spec results are cached across stages. Why not CMA-ES or Bayesian optimisation: at
@@ -123,7 +123,6 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     ),
     HyperParameter("tce_kill_rate", 0.05, 3.0, 1.0, "x T-cell-engager-redirected kill rate"),
     HyperParameter("oncolytic_lysis_rate", 0.05, 3.0, 1.0, "x oncolytic-virus lysis rate"),
-    HyperParameter("sipuleucel_clones", 0.2, 20.0, 1.0, "x clones primed by sipuleucel-T"),
     *(
         HyperParameter(
             f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} cancer-cell kill (per drug)"
@@ -268,7 +267,6 @@ STAGES: tuple[Stage, ...] = (
     Stage("TIL", ("til_reactive_fraction",), "til", ("orr", "cr"), 5),
     Stage("T-cell engager", ("tce_kill_rate",), "t_cell_engager", ("orr", "cr"), 5),
     Stage("oncolytic virus", ("oncolytic_lysis_rate",), "oncolytic_virus", ("orr", "cr"), 5),
-    Stage("DC vaccine", ("sipuleucel_clones",), "cancer_vaccine", ("orr", "cr", "os_hr"), 5),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
