@@ -21,10 +21,9 @@ from immunotwin.outcomes import (
     response_summary,
 )
 from immunotwin.therapies.dose import DAYS_PER_MONTH
-from immunotwin.trials.engine import TrialResult
+from immunotwin.trials.engine import CELL_THERAPY_CLASSES, TrialResult
 
 AT_RISK_MONTHS = (0, 6, 12, 18, 24, 30, 36, 48, 60)
-CELL_THERAPY_CLASSES = {"car_t", "tcr_t", "t_cell_engager"}
 
 
 def _finite(x: Any) -> Any:
