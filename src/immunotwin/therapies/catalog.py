@@ -377,6 +377,11 @@ class Drug(_Frozen):
     iu_per_mg_source: str | None = None
     dose_units_allowed: tuple[DoseUnit, ...] = Field(min_length=1)
     pk: PKModel
+    exposure: KPdPK | None = Field(
+        default=None,
+        description="day-scale K-PD exposure that the trial model uses when ``pk`` is a plasma "
+        "model it does not simulate (nab-paclitaxel's saturable three-compartment PK)",
+    )
     covariates: tuple[Covariate, ...] = ()
     iiv: dict[str, float] = Field(default_factory=dict)
     iiv_shared_with: dict[str, str] = Field(default_factory=dict)
@@ -418,6 +423,10 @@ class Drug(_Frozen):
         if self.iu_per_mg is not None and not self.iu_per_mg_source:
             raise ValueError("iu_per_mg given without iu_per_mg_source")
         return self
+
+    def kpd(self) -> KPdPK | None:
+        """The K-PD exposure the trial model uses: ``pk`` when it is one, else ``exposure``."""
+        return self.pk if isinstance(self.pk, KPdPK) else self.exposure
 
     def typical_parameter(self, name: str) -> float | None:
         """Typical value of a PK field (e.g. ``"cl_l_per_day"``), or None if absent."""

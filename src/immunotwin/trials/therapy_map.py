@@ -190,7 +190,10 @@ def _normalised_exposure(
 ) -> np.ndarray:
     """Dose in units of the drug's K-PD reference dose (1.0 = the usual single dose); a dose in
     mg (e.g. cyclophosphamide 60 mg/kg) against a mg/m2 reference is divided by the BSA."""
-    ref, ref_unit = drug.pk.dose_ref, drug.pk.dose_ref_unit
+    kpd = drug.kpd()
+    if kpd is None:
+        raise _refuse(drug, arm, "needs a K-PD exposure in the catalogue")
+    ref, ref_unit = kpd.dose_ref, kpd.dose_ref_unit
     if item.dose.unit == ref_unit:
         return np.full(amount_mg.shape, item.dose.value / ref)
     if ref_unit == "mg":
@@ -479,9 +482,10 @@ def _kpd_decay(
 ) -> dict[str, np.ndarray]:
     """The decay rate (1/day) of a K-PD depot or exposure index, from the catalogue's
     elimination rate; a drug without K-PD kinetics in the catalogue is refused."""
-    if drug.pk.model != "kpd":
+    kpd = drug.kpd()
+    if kpd is None:
         raise _refuse(drug, arm, f"needs a K-PD {what} in the catalogue")
-    rate = np.full(n, drug.pk.elimination_per_day)
+    rate = np.full(n, kpd.elimination_per_day)
     name, decay = set_in_model_units(model, parameter, rate, "1/day")
     return {name: decay}
 
@@ -571,10 +575,11 @@ def plan_arm(
                 raise _refuse(drug, arm, f"targets {list(drug.targets)}, which has no PK slot")
             if admin.amount_unit != "mg":
                 raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, slot expects mg")
-            if f"{slot}_cl" in values:
-                raise _refuse(drug, arm, f"shares the {slot} slot with another drug of the arm")
+            repeated = slot in single_slot_owner  # a further regimen item of the same drug
+            _claim(single_slot_owner, slot, drug, arm)
             anti_ctla4 |= slot == "antictla4"
-            for field, series in pk_parameters(drug, patients, rng).items():
+            pk = {} if repeated else pk_parameters(drug, patients, rng)  # one PK per patient
+            for field, series in pk.items():
                 suffix, unit = PK_FIELDS[field]
                 name, converted = set_in_model_units(model, f"{slot}_{suffix}", series, unit)
                 values[name] = converted
@@ -598,26 +603,18 @@ def plan_arm(
             events += tv
         elif drug.drug_class == "chemotherapy":
             slot = chemo_slot_of.get(drug.key) or next(chemo_slots, None)
-            if slot is None or drug.pk.model != "kpd":
+            if slot is None:
                 raise _refuse(drug, arm, "needs a chemotherapy exposure slot (four per arm)")
             chemo_slot_of[drug.key] = slot
             if drug_potency and drug.key in drug_potency:
                 kill = f"{slot}_kill_tumor"
                 values[kill] = patient_values(model, params, kill, n) * drug_potency[drug.key]
-            name, decay = set_in_model_units(
-                model,
-                f"{slot}_decay_rate",
-                np.full(len(patients), drug.pk.elimination_per_day),
-                "1/day",
-            )
-            values[name] = decay
-            if drug.pk.lymphodepletion_per_day is not None:
+            values.update(_kpd_decay(model, drug, arm, f"{slot}_decay_rate", "exposure", n))
+            depletion = drug.kpd().lymphodepletion_per_day
+            if depletion is not None:
                 for weight in ("kill_lymphocytes", "kill_tcells"):
                     name, rate = set_in_model_units(
-                        model,
-                        f"{slot}_{weight}",
-                        np.full(n, drug.pk.lymphodepletion_per_day),
-                        "1/day",
+                        model, f"{slot}_{weight}", np.full(n, depletion), "1/day"
                     )
                     values[name] = rate
             target_state = model.state_index(f"{slot}_exposure")
@@ -698,8 +695,10 @@ def plan_arm(
                 )
             events += cytokine_events(model, drug, admin, exposure, params)
             target_state = None
-        elif drug.key == "placebo":
-            target_state = None  # inactive comparator: dose log only
+        elif drug.key == "placebo" or (drug.drug_class == "supportive" and drug.pk.model == "none"):
+            # inactive comparator, or a modulator folded into its partner (leucovorin: into the
+            # fluorouracil K-PD): dose log only
+            target_state = None
         elif drug.drug_class == "targeted_drug" and drug.key in TKI_DRUGS:
             _claim(single_slot_owner, "tki", drug, arm)
             values.update(_kpd_decay(model, drug, arm, "tki_decay_rate", "exposure index", n))
