@@ -83,7 +83,8 @@ def test_cd8_kill_rises_with_clone_number(compiled):
         ("keynote024_chemotherapy.yaml", "chemotherapy"),
         ("pacific_durvalumab.yaml", "radiotherapy"),
         ("mclaughlin1998_rituximab.yaml", "antibody"),
-        ("atkins1999_aldesleukin.yaml", "other"),
+        ("atkins1999_aldesleukin.yaml", "cytokine"),
+        ("checkmate214_sunitinib.yaml", "other"),
         ("zuma1_axicabtagene_ciloleucel.yaml", "car_t"),
         ("tower_blinatumomab.yaml", "t_cell_engager"),
         ("spearhead1_afamitresgene_autoleucel.yaml", "tcr_t"),
@@ -112,6 +113,7 @@ def test_every_stage_has_a_budget_and_known_arms():
         "tcr_t",
         "til",
         "oncolytic_virus",
+        "cytokine",
         "all",
     }
     assert all(s.budget >= 3 for s in STAGES)

@@ -67,6 +67,27 @@ def test_cytokine_arms_run():
     assert "interferon_alfa_2b" in set(il2_ifn.doses["drug"])
 
 
+def _il2_arm(leak_factor: float):
+    from immunotwin.population.calibration import ParameterSet
+
+    spec = load_trial_spec(EXAMPLES / "calibration/atkins1999_aldesleukin.yaml")
+    spec = spec.model_copy(update={"patients_per_arm": 12, "follow_up_months": 4.0})
+    calibration = ParameterSet.identity().with_values({"endothelial_il2_rate": leak_factor})
+    return run_trial(spec, calibration=calibration).arms[0]
+
+
+def test_il2_doses_are_withheld_during_grade_3_capillary_leak():
+    severe, mild = _il2_arm(1.0), _il2_arm(1e-6)
+    scheduled = (mild.doses["drug"] == "aldesleukin").groupby(mild.doses["patient_id"]).sum()
+    assert (mild.patients["il2_doses_withheld"] == 0).all()  # no leak, every dose given
+    assert (mild.patients["worst_grade_capillary_leak"] < 3).all()
+    given = (severe.doses["drug"] == "aldesleukin").groupby(severe.doses["patient_id"]).sum()
+    withheld = severe.patients.set_index("patient_id")["il2_doses_withheld"]
+    np.testing.assert_array_equal(given + withheld.loc[given.index], scheduled.loc[given.index])
+    leaky = severe.patients["worst_grade_capillary_leak"] >= 3
+    assert leaky.any() and (severe.patients.loc[leaky, "il2_doses_withheld"] > 0).all()
+
+
 def test_tumour_targeting_antibody_arms_run():
     result = run_trial(_small("her2_trastuzumab_like.yaml", patients=12, months=6.0))
     for arm in result.arms:

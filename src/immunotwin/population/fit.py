@@ -25,7 +25,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), (4) radiotherapy
   alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5) CRS and
   ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
-  CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead), (6-8) each adoptive
+  CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead; after IL-2 effector
+  expansion on the high-dose IL-2 arms, Brent), (6-8) each adoptive
   product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
   kill, oncolytic lysis) on its arm's ORR/CR (Brent), (9) growth-rate multiplier and death
   hazard on every arm and endpoint (Nelder-Mead). Each stage
@@ -128,6 +129,9 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
             f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} cancer-cell kill (per drug)"
         )
         for drug in POTENCY_DRUGS
+    ),
+    HyperParameter(
+        "il2_effector_expansion_rate", 0.2, 10.0, 1.0, "x IL-2-driven effector expansion"
     ),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
     HyperParameter(
@@ -256,6 +260,7 @@ STAGES: tuple[Stage, ...] = (
         ("orr", "cr", "pfs", "os"),
         7,
     ),
+    Stage("high-dose IL-2", ("il2_effector_expansion_rate",), "cytokine", ("orr", "cr"), 5),
     Stage(
         "cell-therapy toxicity",
         ("endothelial_il6_rate", "neuro_rate"),
@@ -292,6 +297,19 @@ def describe_stages(stages: tuple[Stage, ...] = STAGES) -> str:
     )
 
 
+ADOPTIVE_AND_OTHER_CLASSES = (
+    "car_t",
+    "t_cell_engager",
+    "tcr_t",
+    "til",
+    "cancer_vaccine",
+    "oncolytic_virus",
+    "cytokine",
+)
+"""Drug classes that name an arm's class of their own (first match, after radiotherapy and
+checkpoint inhibitors): a TIL arm with aldesleukin is a TIL arm."""
+
+
 def arm_drugs(spec_path: str | Path, *, root: Path) -> frozenset[str]:
     """Drug keys of the (one-arm) calibration spec's regimen."""
     from immunotwin.trials.load import load_trial_spec
@@ -304,8 +322,8 @@ def arm_class(spec_path: str | Path, *, root: Path) -> str:
     """The arm's class for the staged fit, first match of: ``"radiotherapy"`` (any
     radiotherapy), ``"checkpoint"`` (a checkpoint inhibitor), the adoptive class (``"car_t"``,
     ``"t_cell_engager"``, ``"tcr_t"``, ``"til"``), ``"cancer_vaccine"``,
-    ``"oncolytic_virus"``, ``"antibody"`` (a targeted antibody), ``"chemotherapy"``
-    (chemotherapy only), else ``"other"`` (cytokines, targeted drugs, placebo)."""
+    ``"oncolytic_virus"``, ``"cytokine"``, ``"antibody"`` (a targeted antibody),
+    ``"chemotherapy"`` (chemotherapy only), else ``"other"`` (targeted drugs, placebo)."""
     from immunotwin.therapies.catalog import load_drug_catalog
 
     catalog = load_drug_catalog()
@@ -314,7 +332,7 @@ def arm_class(spec_path: str | Path, *, root: Path) -> str:
         return "radiotherapy"
     if "checkpoint_inhibitor" in classes:
         return "checkpoint"
-    for own in ("car_t", "t_cell_engager", "tcr_t", "til", "cancer_vaccine", "oncolytic_virus"):
+    for own in ADOPTIVE_AND_OTHER_CLASSES:
         if own in classes:
             return own
     if "targeted_antibody" in classes:

@@ -76,8 +76,14 @@ CELL_THERAPY_CLASSES = frozenset({"car_t", "tcr_t", "t_cell_engager"})
 """Arms graded for CRS/ICANS (ASTCT 2019) and managed with tocilizumab/steroids. TIL arms are
 not: their IL-6/endothelial signal comes from high-dose IL-2 (capillary leak, graded CTCAE)."""
 DAILY_OUTPUT_DAYS = 60.0
-"""Arms with a cell product or engager get daily output points for this long, so CRS and ICANS
-(onset days 1-7, duration about a week) are graded on a daily grid."""
+"""Arms with a cell product or engager (or high-dose IL-2) get daily output points for this
+long, so CRS and ICANS (onset days 1-7, duration about a week) and IL-2 capillary leak are
+graded on a daily grid."""
+IL2_HOLD_GRADE = 3
+"""Aldesleukin doses are withheld (skipped: not delayed, not reduced) while capillary leak is at
+least this CTCAE grade (hypotension needing vasopressors, organ dysfunction): the Proleukin US
+prescribing information modifies doses for toxicity by withholding or interrupting a dose rather
+than reducing it, and withholds for hypotension needing pressors (recalled; brief §2.4, §2.7)."""
 
 LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
 
@@ -105,12 +111,13 @@ class TrialResult:
 ProgressCallback = Callable[[str, int, int], None]
 
 
-def _has_cell_therapy(spec: TrialSpec) -> bool:
+def _needs_daily_grid(spec: TrialSpec) -> bool:
+    """A cell product, engager or aldesleukin in any arm (toxicity graded day by day)."""
     from immunotwin.therapies.catalog import load_drug_catalog
 
     catalog = load_drug_catalog()
     return any(
-        catalog.get(item.drug).drug_class in CELL_THERAPY_CLASSES
+        catalog.get(item.drug).drug_class in CELL_THERAPY_CLASSES or item.drug == "aldesleukin"
         for arm in spec.arms
         for item in arm.regimen
     )
@@ -130,7 +137,7 @@ def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
     weekly = np.arange(0.0, follow_up_days + 1e-9, 7.0)
     daily = (
         np.arange(0.0, min(DAILY_OUTPUT_DAYS, follow_up_days) + 1e-9, 1.0)
-        if _has_cell_therapy(spec)
+        if _needs_daily_grid(spec)
         else np.empty(0)
     )
     return visits, np.unique(np.concatenate([visits, weekly, daily, [follow_up_days]]))
@@ -283,6 +290,39 @@ def _toxicity(compiled, result, params, cell_therapy: bool = False):
             np.where(lymph.min(axis=1) < LYMPHOPENIA_G3_CELLS_PER_UL, 3, 0),
         )
     return grades
+
+
+def _il2_holds(result, grid, plan, model, patient_ids: np.ndarray):
+    """The plan with every aldesleukin dose withheld that falls while the full-schedule pass has
+    capillary leak grade >= :data:`IL2_HOLD_GRADE` (grade at the last output time at or before
+    the dose), and the number of doses withheld per patient. One pass of the label rule on the
+    full-schedule trajectories (as for checkpoint discontinuation), so holds are if anything
+    slightly more frequent than with feedback."""
+    n = result.states.shape[0]
+    given = plan.doses["drug"] == "aldesleukin"
+    if not given.any() or "endothelial_index" not in result.state_names:
+        return plan, np.zeros(n, dtype=int)
+    index = np.nan_to_num(result.state("endothelial_index"), nan=0.0)
+    severe = CtcaeV5().grade_capillary_leak(index) >= IL2_HOLD_GRADE
+
+    def held_at(day: float) -> np.ndarray:
+        return severe[:, max(int(np.searchsorted(grid, day, side="right")) - 1, 0)]
+
+    il2 = model.parameter_index("il2_systemic")
+    events = [
+        (day, kind, idx, idx2, np.where(held_at(day), 0.0, value))
+        if kind == EventKind.SET_PARAMETER and idx == il2
+        else (day, kind, idx, idx2, value)
+        for day, kind, idx, idx2, value in plan.events
+    ]
+    doses = plan.doses.reset_index(drop=True)
+    rows = np.flatnonzero(given.to_numpy())
+    patient = pd.Index(patient_ids).get_indexer(doses["patient_id"].to_numpy()[rows])
+    days = doses["day"].to_numpy(dtype=float)[rows]
+    withheld = np.array([held_at(d)[k] for d, k in zip(days, patient, strict=True)], dtype=bool)
+    counts = np.bincount(patient[withheld], minlength=n)
+    kept = doses.drop(index=rows[withheld]).reset_index(drop=True)
+    return dataclasses.replace(plan, events=events, doses=kept), counts
 
 
 def _management(result, grid, plan, model, params) -> tuple[np.ndarray, np.ndarray, list]:
@@ -444,6 +484,9 @@ def run_chunk(
     discontinue, steroid_day, steroid_events, toci_day = _management(
         first, grid, plan, model, params
     )
+    has_il2 = bool((plan.doses["drug"] == "aldesleukin").any())
+    ids = patients["patient_id"].to_numpy()
+    plan, il2_withheld = _il2_holds(first, grid, plan, model, ids)
     stop = np.minimum(
         np.minimum(first_endpoints.response.pd_day, first_endpoints.death_day), discontinue
     )
@@ -471,6 +514,8 @@ def run_chunk(
     table["steroids_start_day"] = steroid_day
     if cell_therapy:
         table["tocilizumab_day"] = toci_day
+    if has_il2:
+        table["il2_doses_withheld"] = il2_withheld
     last_day = pd.Series(discontinue, index=table["patient_id"].to_numpy())
     keep = outcome.doses["day"].to_numpy() <= last_day.loc[outcome.doses["patient_id"]].to_numpy()
     return dataclasses.replace(outcome, doses=outcome.doses[keep].reset_index(drop=True))
