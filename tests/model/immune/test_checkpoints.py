@@ -67,6 +67,7 @@ def _h_pd1(cm, *, ro_pd1=0.0, ro_pdl1=0.0, pdl2_ratio=None):
     y = cm.default_initial_state()
     for slot, ro in (("antipd1", ro_pd1), ("antipdl1", ro_pdl1)):
         kd, mw, v1 = (p[model.parameter_index(f"{slot}_{k}")] for k in ("kd", "mw", "v1"))
+        kd = kd / p[model.parameter_index("antibody_avidity")]  # effective (avidity) Kd
         plasma_nm = kd * ro / (1 - ro) / f_t
         y[model.state_index(f"{slot}_central")] = plasma_nm * mw / 1e6 * v1
     y[model.state_index("pdl1_tumor_relative")] = 1.0
