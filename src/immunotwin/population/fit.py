@@ -114,10 +114,12 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
         "rt_field_fraction", 0.2, 1.0, 0.5, "x fraction of the burden in the radiation field"
     ),
+    # CRS/ICANS start at x3: with the catalogue values (x1) grade 3 ICANS is out of reach
+    # (Nn saturates at 0.71 < 0.75) and x3 gave ZUMA-1 ~13 % grade >= 3 CRS and ICANS (40 patients)
     HyperParameter(
-        "endothelial_il6_rate", 0.3, 20.0, 1.0, "x endothelial activation by IL-6 (CRS severity)"
+        "endothelial_il6_rate", 0.3, 20.0, 3.0, "x endothelial activation by IL-6 (CRS severity)"
     ),
-    HyperParameter("neuro_rate", 0.3, 20.0, 1.0, "x neuro-inflammation onset (ICANS severity)"),
+    HyperParameter("neuro_rate", 0.3, 20.0, 3.0, "x neuro-inflammation onset (ICANS severity)"),
     HyperParameter("tcrt_tumor_access", 0.05, 3.0, 1.0, "x TCR-T access to the tumour"),
     HyperParameter(
         "til_reactive_fraction", 0.2, 10.0, 1.0, "x tumour-reactive fraction of a TIL product"
@@ -266,7 +268,7 @@ STAGES: tuple[Stage, ...] = (
         ("endothelial_il6_rate", "neuro_rate"),
         ("car_t", "t_cell_engager"),
         ("crs3", "icans3"),
-        8,
+        10,
     ),
     Stage("TCR-T", ("tcrt_tumor_access",), "tcr_t", ("orr", "cr"), 5),
     Stage("TIL", ("til_reactive_fraction",), "til", ("orr", "cr"), 5),
