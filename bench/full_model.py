@@ -290,7 +290,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10_000])
     parser.add_argument("--rounds", type=int, default=4, help="interleaved blocks per size")
-    parser.add_argument("--rr-procs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--rr-procs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="libRoadRunner processes for the fair-footing column (0: skip that column)",
+    )
     parser.add_argument("--it-threads", type=int, default=0, help="numba threads (0: all)")
     parser.add_argument("--accuracy-patients", type=int, default=12)
     parser.add_argument(
@@ -430,7 +435,7 @@ def main() -> None:
         rr_match = max(rr_ok, key=lambda r: r[0]) if rr_ok else min(rr_rows, key=lambda r: r[1])
         rr1.submit(_rr_set_rtol, rr_match[0]).result()
         # one single-process pool per process: each is initialised once, before timing
-        rrp = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(args.rr_procs)]
+        rrp = [ProcessPoolExecutor(1, mp_context=ctx) for _ in range(max(args.rr_procs, 0))]
         init = [ex.submit(_rr_init, sbml, names, states, rr_match[0]) for ex in rrp]
         [f.result() for f in init]
     print(
@@ -511,6 +516,8 @@ def main() -> None:
             walls["rr1"] += w
             cpus["rr1"] += c
             rss["rr1"], failed["rr1"] = max(rss["rr1"], r), failed["rr1"] + f
+            if not rrp:
+                continue
             parts = np.array_split(np.arange(sl.start, sl.stop), args.rr_procs)
             start = time.perf_counter()
             futures = [
@@ -530,13 +537,16 @@ def main() -> None:
             failed["rrp"] += sum(res[2] for res in results)
 
         def cell(key: str, n: int = n, walls: dict = walls) -> str:
+            if key == "rrp" and not rrp:
+                return "-"
             return f"{1e3 * walls[key] / n:.2f} ({walls[key]:.0f} s)"
 
         row = f"| {n:,} | {cell('it')} | {cell('it5')} |"
         if rr_match:
             row += (
                 f" {cell('rr1')} | {cell('rrp')} | {lsoda_ms:.0f} ({lsoda_ms * n / 1e3:.0f} s) |"
-                f" {walls['rr1'] / walls['it']:.1f}x | {walls['rrp'] / walls['it']:.1f}x |"
+                f" {walls['rr1'] / walls['it']:.1f}x |"
+                + (f" {walls['rrp'] / walls['it']:.1f}x |" if rrp else " - |")
             )
         print(row)
         print(
