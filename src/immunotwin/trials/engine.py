@@ -81,9 +81,10 @@ long, so CRS and ICANS (onset days 1-7, duration about a week) and IL-2 capillar
 graded on a daily grid."""
 IL2_HOLD_GRADE = 3
 """Aldesleukin doses are withheld (skipped: not delayed, not reduced) while capillary leak is at
-least this CTCAE grade (hypotension needing vasopressors, organ dysfunction): the Proleukin US
-prescribing information modifies doses for toxicity by withholding or interrupting a dose rather
-than reducing it, and withholds for hypotension needing pressors (recalled; brief §2.4, §2.7)."""
+least this CTCAE grade. Proleukin US prescribing information §2.4, Table 2: no dose reduction;
+withhold a dose for systolic pressure < 90 mmHg or O2 saturation < 90 % until recovery
+(retrieved via prescriberpoint.com/therapies/proleukin-deead49); grade 3 capillary leak
+(severe, intervention indicated) stands for that hypotension/hypoxia in the model."""
 
 LYMPHOPENIA_G3_CELLS_PER_UL = 500.0  # CTCAE v5 lymphocyte count decreased, grade 3: < 500/uL
 
