@@ -360,8 +360,11 @@ def _run_specs(
     parameter_set: ParameterSet,
     workers: int,
 ) -> dict[str, Any]:
-    """Run ``specs`` (in order; in ``workers`` processes when > 1)."""
-    if workers <= 1 or len(specs) <= 1:
+    """Run ``specs`` (in order; in ``workers`` processes when > 1).
+
+    With ``workers`` > 1 even a single spec runs in the pool: the pool forks, and a parent that
+    has started the numba/OpenMP threads of a simulation cannot fork safely."""
+    if workers <= 1:
         return run_arms(specs, root=root, patients=patients, seed=seed, parameter_set=parameter_set)
     from concurrent.futures import ProcessPoolExecutor
 
