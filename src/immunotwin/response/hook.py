@@ -44,15 +44,20 @@ VIRTUAL_COLUMNS: dict[str, tuple[str, float]] = {
 }
 
 
+def _require_column(df: pd.DataFrame, column: str, fix: str) -> None:
+    """InputError naming the missing column of a virtual-patient table."""
+    if column not in df.columns:
+        raise InputError(
+            f"column '{column}' is missing",
+            source="virtual patients",
+            location=f"column {column}",
+            fix=fix,
+        )
+
+
 def virtual_to_cohort(df: pd.DataFrame) -> pd.DataFrame:
     """Map a virtual-patient biomarker table onto cohort column names and units."""
-    if "tumor_type" not in df.columns:
-        raise InputError(
-            "column 'tumor_type' is missing",
-            source="virtual patients",
-            location="column tumor_type",
-            fix="give the tumour-catalogue key, e.g. 'nsclc' or 'melanoma'",
-        )
+    _require_column(df, "tumor_type", "give the tumour-catalogue key, e.g. 'nsclc' or 'melanoma'")
     out = pd.DataFrame(index=range(len(df)))
     for col, (target, factor) in VIRTUAL_COLUMNS.items():
         if col in df.columns:
@@ -98,13 +103,9 @@ def responder_agreement(patients: pd.DataFrame, artifact: dict | None = None) ->
     """
     from sklearn.metrics import roc_auc_score
 
-    if "best_overall_response" not in patients.columns:
-        raise InputError(
-            "column 'best_overall_response' is missing",
-            source="virtual patients",
-            location="column best_overall_response",
-            fix="pass one arm of a finished trial's patients.parquet",
-        )
+    _require_column(
+        patients, "best_overall_response", "pass one arm of a finished trial's patients.parquet"
+    )
     responder = patients["best_overall_response"].isin(["CR", "PR"]).to_numpy()
     prob = score_virtual_patients(patients, artifact)
     both = responder.any() and not responder.all()
