@@ -13,8 +13,9 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Grade >= 3
   CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each), and
   hazard ratios against the arm's control like medians (z = ln(HR_sim / HR_pub) / ln 1.25,
-  weight 0.5): reported in the objective, used by no stage yet (sipuleucel-T's primed clones,
-  x20, and antigen quality, x3, leave the IMPACT OS hazard ratio at ~1.0). Each z
+  weight 0.5): reported in the objective, used by no stage yet (sipuleucel-T's primed clones
+  x20 with antigen quality and coverage x3 left the IMPACT OS hazard ratio at 1.04,
+  docs/validation.md). Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
@@ -115,7 +116,8 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         "rt_field_fraction", 0.2, 1.0, 0.5, "x fraction of the burden in the radiation field"
     ),
     # CRS/ICANS start at x3: with the catalogue values (x1) grade 3 ICANS is out of reach
-    # (Nn saturates at 0.71 < 0.75) and x3 gave ZUMA-1 ~13 % grade >= 3 CRS and ICANS (40 patients)
+    # (Nn saturates at 0.71 < 0.75); x3 gave ZUMA-1 12.5 % grade >= 3 CRS and ICANS in a 40-patient
+    # probe (`immunotwin validate --only ZUMA-1 --patients 40`, x3 added to the third-session set)
     HyperParameter(
         "endothelial_il6_rate", 0.3, 20.0, 3.0, "x endothelial activation by IL-6 (CRS severity)"
     ),
