@@ -10,7 +10,20 @@
 - B2M loss -> ``escape_fraction_initial`` >= 0.3: part of the tumour starts MHC-I-negative
   (assumption).
 
-MSI-high acts through the TMB that the tumour catalogue samples for MSI-H types.
+- immune context ``cd8_relative`` (multiple of the nominal CD8 infiltrate) ->
+  ``cd8_infiltrate_relative``, which scales CD8 killing capacity by I^alpha_I (see
+  ``infiltrate_kill_exponent``); missing -> 1.
+- immune context ``treg_cd8_ratio`` (Treg per CD8) -> ``treg_recruitment`` x ratio / 0.5, the
+  catalogue's default median (recruitment is the model's Treg/CD8 lever, brief §2.4); missing ->
+  unchanged.
+- the tumour type's median ``mdsc_relative`` -> ``mdsc_recruitment`` x that median: a per-type
+  shift only, because the patient-level spread of MDSC recruitment is already the parameter
+  catalogue's (same QSP-IO sigma 0.6).
+
+MSI-high acts through the TMB that the tumour catalogue samples for MSI-H types. The
+catalogue's M1/M2 ratio is not mapped (the model's macrophage polarisation is driven by its own
+cytokines); PD-L1 TPS also enters CD8 killing through ``pdl1_kill_exponent`` (adaptive
+resistance).
 """
 
 from __future__ import annotations
@@ -26,6 +39,9 @@ PDL1_FLOOR = 0.05
 PDL1_REFERENCE_TPS = 0.30
 HLA_LOH_MHC_FACTOR = 0.5
 B2M_LOSS_ESCAPE_FRACTION = 0.3
+TREG_CD8_REFERENCE = 0.5
+"""Treg per CD8 at which ``treg_recruitment`` keeps its catalogue value (the default median of
+the tumour catalogue's treg_cd8_ratio, inside QSP-IO's observed 0-2.3)."""
 BASELINE_LESIONS = 3
 """Baseline burden is read as this many equal spherical target lesions whose diameters add up
 to the sampled sum of diameters (RECIST allows up to 5 targets; assumption)."""
@@ -59,4 +75,19 @@ def apply_biomarkers(
     out[b2m, column("escape_fraction_initial")] = np.maximum(
         out[b2m, column("escape_fraction_initial")], B2M_LOSS_ESCAPE_FRACTION
     )
+    _apply_immune_context(out, patients, tumor, column)
     return out
+
+
+def _apply_immune_context(out: np.ndarray, patients: pd.DataFrame, tumor: TumorType, column):
+    if "cd8_relative" in patients:
+        infiltrate = patients["cd8_relative"].to_numpy(dtype=float)
+        current = out[:, column("cd8_infiltrate_relative")]
+        out[:, column("cd8_infiltrate_relative")] = np.where(
+            np.isfinite(infiltrate), infiltrate, current
+        )
+    if "treg_cd8_ratio" in patients:
+        ratio = patients["treg_cd8_ratio"].to_numpy(dtype=float)
+        scale = np.where(np.isfinite(ratio), ratio / TREG_CD8_REFERENCE, 1.0)
+        out[:, column("treg_recruitment")] *= scale
+    out[:, column("mdsc_recruitment")] *= tumor.immune.mdsc_relative.typical()

@@ -105,6 +105,20 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         "x exponent of the neoantigen-breadth factor of CD8 killing (catalogue 0.5)",
     ),
     HyperParameter(
+        "infiltrate_kill_exponent",
+        0.1,
+        3.0,
+        1.0,
+        "x exponent of the pre-existing CD8-infiltrate factor of CD8 killing (catalogue 1.0)",
+    ),
+    HyperParameter(
+        "pdl1_kill_exponent",
+        0.1,
+        4.0,
+        1.0,
+        "x exponent of the adaptive-resistance (PD-L1) factor of CD8 killing (catalogue 0.5)",
+    ),
+    HyperParameter(
         "antibody_effector_kill",
         0.05,
         2.0,
@@ -251,10 +265,15 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "checkpoint",
-        ("cd8_kill_rate", "neoantigen_kill_exponent"),
+        (
+            "cd8_kill_rate",
+            "neoantigen_kill_exponent",
+            "infiltrate_kill_exponent",
+            "pdl1_kill_exponent",
+        ),
         "checkpoint",
         ("orr", "cr"),
-        9,
+        16,
     ),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
     Stage(

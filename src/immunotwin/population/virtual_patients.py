@@ -71,6 +71,9 @@ def _block(tumor: TumorType, rng: np.random.Generator, n: int, line: int) -> pd.
         frame["baseline_sld_mm"] = MARROW_FULL_EQUIVALENT_SLD_MM * np.cbrt(fraction)
     for name, dist in b.target_antigens.items():
         frame[name] = _draw(dist, rng, n)
+    immune = tumor.immune
+    frame["cd8_relative"] = _draw(immune.cd8_relative, rng, n).astype(float)
+    frame["treg_cd8_ratio"] = _draw(immune.treg_cd8_ratio, rng, n).astype(float)
     return frame
 
 

@@ -7,7 +7,10 @@ States: ``teff_systemic`` (Tb, blood + periphery), ``teff_tumor`` (Tt, PD-1-high
 ``teff_fresh_tumor`` (Tf, recall-derived effectors in the tumour that are still PD-1-low).
 Killing is QSP-IO's ratio-dependent form (``model/Teff_module.m``) over all tumour effectors
 (Tt + Tf), braked by TGF-beta and MDSC, scaled by each clone's MHC-I factor, and released from
-PD-1 by the cell-weighted mean of (1 - H_PD1) over Tt and (1 - H_PD1,f) over Tf.
+PD-1 by the cell-weighted mean of (1 - H_PD1) over Tt and (1 - H_PD1,f) over Tf. Three
+patient-level factors scale the killing capacity: neoantigen breadth (n_cl/n_cl,ref)^alpha_TMB,
+the pre-existing CD8 infiltrate I_CD8^alpha_I and the adaptive-resistance PD-L1 level
+(rho_L1,0/rho_L1,ref)^alpha_PDL1 (all 1 for a nominal tumour; population layer sets them).
 
 Memory (absent in QSP-IO) forms from systemic effectors and is recalled by antigen-loaded DCs
 (the recall process is in the priming module); ``memory_formation_rate = 0`` switches it off.
@@ -28,6 +31,10 @@ PARAMETERS = (
     "neoantigen_kill_exponent",
     "n_clones_reference",
     "n_clones",
+    "cd8_infiltrate_relative",
+    "infiltrate_kill_exponent",
+    "pdl1_kill_exponent",
+    "pdl1_reference_density",
     "one_cell",
     "cd8_kill_rate",
     "kill_ratio_tc",
@@ -93,9 +100,12 @@ def add_effectors(model: Model) -> Model:
                 "*cd8_tumor_total/(cd8_tumor_total + kill_ratio_treg*treg_tumor + one_cell)"
                 "*(1 - tgfb_suppression)*(1 - mdsc_suppression)*cd8_pd1_release"
                 "*(1 + lag3_release_max*ro_lag3_tumor)"
-                "*(n_clones/n_clones_reference)**neoantigen_kill_exponent",
+                "*(n_clones/n_clones_reference)**neoantigen_kill_exponent"
+                "*cd8_infiltrate_relative**infiltrate_kill_exponent"
+                "*(pdl1_basal_density/pdl1_reference_density)**pdl1_kill_exponent",
                 "1/day",
-                "CD8 kill rate per fully presenting cancer cell (x neoantigen breadth factor)",
+                "CD8 kill rate per fully presenting cancer cell (x neoantigen breadth, pre-existing"
+                " infiltrate and adaptive-resistance factors)",
             ),
             quantity(
                 "cd8_kill_presenting",
