@@ -20,10 +20,11 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
   first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
-  then each of :data:`POTENCY_DRUGS`' own potency on the chemotherapy-only arms giving it
+  then each chemotherapy's own potency on the chemotherapy-only arms giving it
   (Brent; brief §5.4 item 6),
   (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
-  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), (4) radiotherapy
+  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), then each
+  VEGFR-TKI's and antibody's own potency on the arms giving it alone (Brent), (4) radiotherapy
   alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5) CRS and
   ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
   CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead; after IL-2 effector
@@ -88,9 +89,26 @@ class HyperParameter:
     meaning: str = ""
 
 
-POTENCY_DRUGS = ("carboplatin", "paclitaxel", "docetaxel", "fluorouracil", "dacarbazine")
-"""Chemotherapies with their own fitted potency: each is in a chemotherapy-only calibration arm
-(cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy arm)."""
+CHEMOTHERAPY_POTENCY_DRUGS = (
+    "carboplatin",
+    "paclitaxel",
+    "docetaxel",
+    "fluorouracil",
+    "dacarbazine",
+)
+TARGETED_POTENCY_DRUGS = ("sunitinib", "sorafenib", "rituximab", "trastuzumab")
+POTENCY_DRUGS = CHEMOTHERAPY_POTENCY_DRUGS + TARGETED_POTENCY_DRUGS
+"""Drugs with their own fitted potency, each fitted on the calibration arms that give it alone
+or with partners of its own class (:data:`POTENCY_HOME_CLASS`): chemotherapies (cell kill;
+cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy arm), VEGFR-TKIs
+(maximal growth inhibition) and tumour-targeting antibodies (Fc effector maxima)."""
+
+POTENCY_HOME_CLASS = {
+    "chemotherapy": "chemotherapy",
+    "targeted_drug": "other",
+    "targeted_antibody": "antibody",
+}
+"""Drug class -> the arm class (:func:`arm_class`) of the arms its potency stage fits."""
 
 DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
@@ -129,9 +147,7 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter("tce_kill_rate", 0.05, 3.0, 1.0, "x T-cell-engager-redirected kill rate"),
     HyperParameter("oncolytic_lysis_rate", 0.05, 3.0, 1.0, "x oncolytic-virus lysis rate"),
     *(
-        HyperParameter(
-            f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} cancer-cell kill (per drug)"
-        )
+        HyperParameter(f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} potency (per drug)")
         for drug in POTENCY_DRUGS
     ),
     HyperParameter(
@@ -243,12 +259,13 @@ class Stage:
     budget: int
 
 
+def _potency_stage(drug: str) -> Stage:
+    return Stage(f"{drug} potency", (f"{POTENCY_PREFIX}{drug}",), f"drug:{drug}", ("orr", "cr"), 5)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("chemotherapy", ("chemo_kill_tumor",), "chemotherapy", ("orr", "cr"), 6),
-    *(
-        Stage(f"{drug} potency", (f"{POTENCY_PREFIX}{drug}",), f"drug:{drug}", ("orr", "cr"), 5)
-        for drug in POTENCY_DRUGS
-    ),
+    *(_potency_stage(drug) for drug in CHEMOTHERAPY_POTENCY_DRUGS),
     Stage(
         "checkpoint",
         ("cd8_kill_rate", "neoantigen_kill_exponent"),
@@ -257,6 +274,7 @@ STAGES: tuple[Stage, ...] = (
         9,
     ),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
+    *(_potency_stage(drug) for drug in TARGETED_POTENCY_DRUGS),
     Stage(
         "radiotherapy",
         ("rt_alpha", "rt_field_fraction"),
@@ -400,6 +418,8 @@ def fit_hyperparameters(
     """
     from scipy.optimize import minimize, minimize_scalar
 
+    from immunotwin.therapies.catalog import load_drug_catalog
+
     base = base or ParameterSet.identity()
     by_name = {h.name: h for h in hyper}
     start = start or {}
@@ -427,7 +447,8 @@ def fit_hyperparameters(
             return arms
         if isinstance(which, str) and which.startswith("drug:"):
             gives = arms["spec"].map(lambda s: which[5:] in drugs[s])
-            return arms[(arms["arm_class"] == "chemotherapy") & gives]
+            home = POTENCY_HOME_CLASS[load_drug_catalog().get(which[5:]).drug_class]
+            return arms[(arms["arm_class"] == home) & gives]
         return arms[arms["arm_class"].isin([which] if isinstance(which, str) else which)]
 
     def table_for(

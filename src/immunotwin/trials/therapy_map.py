@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 CHEMO_SLOTS = ("chemo_a", "chemo_b", "chemo_c", "chemo_d")
 # sunitinib-like VEGFR tyrosine-kinase inhibitors (``tki_exposure``, K-PD)
 TKI_DRUGS = {"sunitinib", "sorafenib"}
+TKI_INHIBITION_CAP = 0.95
+"""Upper bound of a calibrated TKI's maximal growth inhibition (the catalogue prior range of
+``tki_growth_inhibition_max``): some proliferation always escapes a cytostatic drug."""
+ANTIBODY_EFFECTOR_MAXIMA = ("adcc_max", "adcp_max", "antitarget_cdc_rate")
 ANTIVEGF_TARGETS = {"VEGF-A"}
 # vaccine products -> prefix of their product parameters in parameters/vaccines.toml
 VACCINE_PRODUCTS = {
@@ -543,9 +547,10 @@ def plan_arm(
 
     ``params``: the arm's per-patient model parameters (sampled, calibrated), read by mechanisms
     whose events depend on patient parameters (radiosensitivity); ``None`` uses typical values.
-    ``drug_potency``: calibrated factors on a chemotherapy's cancer-cell kill by drug key
-    (:attr:`immunotwin.population.calibration.ParameterSet.drug_potency`), applied to the slot
-    the drug occupies.
+    ``drug_potency``: calibrated per-drug factors by drug key
+    (:attr:`immunotwin.population.calibration.ParameterSet.drug_potency`): on a chemotherapy's
+    cancer-cell kill in the slot it occupies, on a VEGFR-TKI's maximal growth inhibition (capped
+    at :data:`TKI_INHIBITION_CAP`) and on a tumour-targeting antibody's Fc effector maxima.
     """
     catalog = load_drug_catalog()
     values: dict[str, np.ndarray] = {}
@@ -677,6 +682,11 @@ def plan_arm(
             if "antitarget_cl" not in values:  # loading and maintenance items share one PK
                 values.update(antitarget_values(model, drug, patients, rng, params))
                 antitarget_owner["first_day"] = float(admin.days.min(initial=np.inf))
+                if drug_potency and drug.key in drug_potency:
+                    for name in ANTIBODY_EFFECTOR_MAXIMA:
+                        values[name] = (
+                            patient_values(model, params, name, n) * drug_potency[drug.key]
+                        )
             tm = target_mediated_events(
                 model, drug, values["antitarget_tm_cl"], admin.days, antitarget_owner["first_day"]
             )
@@ -702,6 +712,11 @@ def plan_arm(
         elif drug.drug_class == "targeted_drug" and drug.key in TKI_DRUGS:
             _claim(single_slot_owner, "tki", drug, arm)
             values.update(_kpd_decay(model, drug, arm, "tki_decay_rate", "exposure index", n))
+            if drug_potency and drug.key in drug_potency:
+                inhibition = patient_values(model, params, "tki_growth_inhibition_max", n)
+                values["tki_growth_inhibition_max"] = np.minimum(
+                    inhibition * drug_potency[drug.key], TKI_INHIBITION_CAP
+                )
             events += tki_input_events(
                 model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
             )
