@@ -70,3 +70,11 @@ def test_antibody_potency_scales_its_fc_effector_maxima():
         np.testing.assert_allclose(plan.parameter_values[name], 0.5 * typical)
     plain, _, _ = _plan(None, "mclaughlin1998_rituximab.yaml")
     assert not set(ANTIBODY_EFFECTOR_MAXIMA) & set(plain.parameter_values)
+
+
+def test_cell_product_potency_scales_the_per_cell_kill_rate():
+    plan, params, model = _plan({"tisagenlecleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
+    typical = params[:, model.parameter_index("cart_kill_rate")]
+    np.testing.assert_allclose(plan.parameter_values["cart_kill_rate"], 0.4 * typical)
+    other, _, _ = _plan({"axicabtagene_ciloleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
+    assert "cart_kill_rate" not in other.parameter_values

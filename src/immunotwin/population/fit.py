@@ -24,7 +24,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   (Brent; brief §5.4 item 6),
   (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
   (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), then each
-  VEGFR-TKI's and antibody's own potency on the arms giving it alone (Brent), (4) radiotherapy
+  VEGFR-TKI's and antibody's own potency on the arms giving it alone (Brent; CAR-T and TCR-T
+  products likewise before the toxicity stage), (4) radiotherapy
   alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5) CRS and
   ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
   CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead; after IL-2 effector
@@ -97,16 +98,28 @@ CHEMOTHERAPY_POTENCY_DRUGS = (
     "dacarbazine",
 )
 TARGETED_POTENCY_DRUGS = ("sunitinib", "sorafenib", "rituximab", "trastuzumab")
-POTENCY_DRUGS = CHEMOTHERAPY_POTENCY_DRUGS + TARGETED_POTENCY_DRUGS
+CELL_PRODUCT_POTENCY_DRUGS = (
+    "axicabtagene_ciloleucel",
+    "tisagenlecleucel",
+    "lisocabtagene_maraleucel",
+    "idecabtagene_vicleucel",
+    "ciltacabtagene_autoleucel",
+    "afamitresgene_autoleucel",
+)
+POTENCY_DRUGS = CHEMOTHERAPY_POTENCY_DRUGS + TARGETED_POTENCY_DRUGS + CELL_PRODUCT_POTENCY_DRUGS
 """Drugs with their own fitted potency, each fitted on the calibration arms that give it alone
 or with partners of its own class (:data:`POTENCY_HOME_CLASS`): chemotherapies (cell kill;
 cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy arm), VEGFR-TKIs
-(maximal growth inhibition) and tumour-targeting antibodies (Fc effector maxima)."""
+(maximal growth inhibition), tumour-targeting antibodies (Fc effector maxima) and CAR-T/TCR-T
+products (per-cell kill rate: products differ in costimulatory domain, dose and manufacture,
+and their kinetics are fitted per product, Stein 2019)."""
 
 POTENCY_HOME_CLASS = {
     "chemotherapy": "chemotherapy",
     "targeted_drug": "other",
     "targeted_antibody": "antibody",
+    "car_t": "car_t",
+    "tcr_t": "tcr_t",
 }
 """Drug class -> the arm class (:func:`arm_class`) of the arms its potency stage fits."""
 
@@ -283,6 +296,7 @@ STAGES: tuple[Stage, ...] = (
         7,
     ),
     Stage("high-dose IL-2", ("il2_effector_expansion_rate",), "cytokine", ("orr", "cr"), 5),
+    *(_potency_stage(drug) for drug in CELL_PRODUCT_POTENCY_DRUGS),
     Stage(
         "cell-therapy toxicity",
         ("endothelial_il6_rate", "neuro_rate"),

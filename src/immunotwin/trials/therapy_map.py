@@ -49,6 +49,8 @@ TKI_INHIBITION_CAP = 0.95
 """Upper bound of a calibrated TKI's maximal growth inhibition (the catalogue prior range of
 ``tki_growth_inhibition_max``): some proliferation always escapes a cytostatic drug."""
 ANTIBODY_EFFECTOR_MAXIMA = ("adcc_max", "adcp_max", "antitarget_cdc_rate")
+ENGINEERED_CELLS = {"car_t", "tcr_t"}
+"""Cell products whose potency acts on the per-cell kill rate they share (``cart_kill_rate``)."""
 ANTIVEGF_TARGETS = {"VEGF-A"}
 # vaccine products -> prefix of their product parameters in parameters/vaccines.toml
 VACCINE_PRODUCTS = {
@@ -550,7 +552,8 @@ def plan_arm(
     ``drug_potency``: calibrated per-drug factors by drug key
     (:attr:`immunotwin.population.calibration.ParameterSet.drug_potency`): on a chemotherapy's
     cancer-cell kill in the slot it occupies, on a VEGFR-TKI's maximal growth inhibition (capped
-    at :data:`TKI_INHIBITION_CAP`) and on a tumour-targeting antibody's Fc effector maxima.
+    at :data:`TKI_INHIBITION_CAP`), on a tumour-targeting antibody's Fc effector maxima and on a
+    CAR-T or TCR-T product's per-cell kill rate.
     """
     catalog = load_drug_catalog()
     values: dict[str, np.ndarray] = {}
@@ -631,6 +634,9 @@ def plan_arm(
                 raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected cells")
             values["adoptive_transfer_on"] = np.ones(n)
             amounts = admin.amount
+            if drug_potency and drug.key in drug_potency and drug.drug_class in ENGINEERED_CELLS:
+                kill = patient_values(model, params, "cart_kill_rate", n)
+                values["cart_kill_rate"] = kill * drug_potency[drug.key]
             if drug.drug_class == "car_t":
                 target = next((t for t in drug.targets if t in ANTIGEN_COLUMNS), None)
                 if target is None:
