@@ -12,21 +12,22 @@ node that present the vaccine antigen: loaded from the depot, or infused as a DC
   Tb with their killing multiplied by f_vAg (fraction of tumour cells presenting the vaccine
   epitopes); killing is linear in effectors to first order, so here the flux that enters Ta (and
   hence the clonal burst into Tb) is J_act,vac f_vAg: only the tumour-relevant part is tracked.
-- Vaccine-induced cytostasis (issue 6; sipuleucel-T): ``vaccine_response`` (R, 0-1) is the
-  durable vaccine-specific T-cell response, kept apart from the shared effector pool. It builds
-  while vaccine-presenting DCs are available, dR/dt = k_R H_DC,vac (1 - R) - k_Md R (k_R slow:
-  PAP-specific CTL activity is raised at week 6 and still at week 26, where it correlates with
-  OS, Antonarakis 2018 Clin Cancer Res 24:4662, doi:10.1158/1078-0432.CCR-18-0638; antigen
-  spread persists to 6 months, GuhaThakurta 2015 Clin Cancer Res 21:3619,
-  doi:10.1158/1078-0432.CCR-14-2334; R decays at the memory loss rate k_Md). Its Th1 cytokines (IFN-gamma + TNF) drive cancer cells into permanent
-  growth arrest rather than death (Braumueller 2013 Nature 494:361, doi:10.1038/nature11824):
-  the proliferation of each clone loses I_vac k_g C (1 - Ctot/C_max), I_vac = i_vac R, i.e. a
-  fraction I_vac <= 1 of the *net* untreated growth k_g. The tumour grows more slowly but this
-  term alone never shrinks it (no RECIST response), and a slower growth rate compounds into
-  later death: the vaccine paradox of longer survival without longer time to progression
-  (Madan 2010 Oncologist 15:969, doi:10.1634/theoncologist.2010-0129; Stein 2011 Clin Cancer
-  Res 17:907, doi:10.1158/1078-0432.CCR-10-1762). i_vac (``vaccine_growth_delay``) is a plug,
-  0 unless the arm's product defines one (only sipuleucel-T, ``sipuleucel_growth_delay``).
+- Vaccine-induced cytostasis (issue 6; sipuleucel-T): ``vaccine_response`` (R, 0-1) is the durable
+  vaccine-specific T-cell response, kept apart from the shared effector pool. It builds while
+  vaccine-presenting DCs are available, dR/dt = k_R H_DC,vac (1 - R) - k_Md R (k_R slow:
+  PAP-specific CTL activity is raised at week 6 and still at week 26, where it correlates with OS,
+  Antonarakis 2018 Clin Cancer Res 24:4662, doi:10.1158/1078-0432.CCR-18-0638; antigen spread
+  persists to 6 months, GuhaThakurta 2015 Clin Cancer Res 21:3619,
+  doi:10.1158/1078-0432.CCR-14-2334; R decays at the memory loss rate k_Md). Its Th1 cytokines
+  (IFN-gamma + TNF) drive cancer cells into permanent growth arrest rather than death (Braumueller
+  2013 Nature 494:361, doi:10.1038/nature11824): the proliferation of each clone loses I_vac k_g C
+  (1 - Ctot/C_max), I_vac = i_vac R, i.e. a fraction I_vac <= 1 of the *net* untreated growth k_g.
+  The tumour grows more slowly but this term alone never shrinks a tumour at its set point (no
+  RECIST response), and a slower growth rate compounds into later death: the vaccine paradox of
+  longer survival without longer time to progression (Madan 2010 Oncologist 15:969,
+  doi:10.1634/theoncologist.2010-0129; Stein 2011 Clin Cancer Res 17:907,
+  doi:10.1158/1078-0432.CCR-10-1762). i_vac (``vaccine_growth_delay``) is a plug, 0 unless the
+  arm's product defines one (only sipuleucel-T, ``sipuleucel_growth_delay``).
 - Oncolytic virus (T-VEC): lysis of the injected fraction f_inj of the tumour at
   k_OV H(V; V50,OV) per day (to debris, immunogenic with weight eta_OV: antigen release) and
   GM-CSF-driven DC recruitment, extra mature-DC arrival a_GM H(V; V50,OV) P_DC.
