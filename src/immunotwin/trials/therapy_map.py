@@ -401,7 +401,8 @@ def target_mediated_events(
 def vaccine_slot_values(
     model: Model, drug: Drug, params: np.ndarray | None, n: int
 ) -> dict[str, np.ndarray]:
-    """Per-patient plugs of the vaccine slot (q_vac, n_cl,vac, f_vAg, a_adj) for a product.
+    """Per-patient plugs of the vaccine slot (q_vac, n_cl,vac, f_vAg, a_adj, i_vac) for a
+    product.
 
     gp100 peptides and sipuleucel-T use their product parameters. The personalised neoantigen
     mRNA vaccine encodes min(n_enc, candidates) epitopes, the candidates being the patient's
@@ -422,6 +423,7 @@ def vaccine_slot_values(
             "vaccine_clones": par("neoantigen_vaccine_clones_per_epitope") * encoded,
             "vaccine_tumor_coverage": par("neoantigen_vaccine_tumor_coverage"),
             "vaccine_adjuvant": par("neoantigen_vaccine_adjuvant"),
+            "vaccine_growth_delay": np.zeros(n),
         }
     out = {
         "vaccine_antigen_quality": par(f"{prefix}_antigen_quality"),
@@ -430,6 +432,14 @@ def vaccine_slot_values(
     }
     out["vaccine_adjuvant"] = (
         par(f"{prefix}_adjuvant") if drug.key == "gp100_peptide_vaccine" else np.zeros(n)
+    )
+    # Th1 growth arrest (issue 6): only a product with a measured survival-without-shrinkage
+    # effect defines it (sipuleucel-T); a fraction of the net growth, so clipped to [0, 1]
+    growth_delay = f"{prefix}_growth_delay"
+    out["vaccine_growth_delay"] = (
+        np.clip(par(growth_delay), 0.0, 1.0)
+        if growth_delay in model.parameter_names
+        else np.zeros(n)
     )
     return out
 
