@@ -13,9 +13,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Grade >= 3
   CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each), and
   hazard ratios against the arm's control like medians (z = ln(HR_sim / HR_pub) / ln 1.25,
-  weight 0.5): reported in the objective, used by no stage yet (sipuleucel-T's primed clones
-  x20 with antigen quality and coverage x3 left the IMPACT OS hazard ratio at 1.04,
-  docs/validation.md). Each z
+  weight 0.5): reported in the objective and used by the sipuleucel-T stage (IMPACT OS HR;
+  the product's benefit is survival without shrinkage). Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
@@ -31,7 +30,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead; after IL-2 effector
   expansion on the high-dose IL-2 arms, Brent), (6-8) each adoptive
   product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
-  kill, oncolytic lysis) on its arm's ORR/CR (Brent), (9) growth-rate multiplier and death
+  kill, oncolytic lysis) on its arm's ORR/CR (Brent), sipuleucel-T's growth arrest on the
+  IMPACT OS hazard ratio (Brent), (9) growth-rate multiplier and death
   hazard on every arm and endpoint (Nelder-Mead). Each stage
   has its own evaluation budget, so the time-to-event stage is always reached; a stage
   evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
@@ -159,6 +159,14 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     ),
     HyperParameter("tce_kill_rate", 0.05, 3.0, 1.0, "x T-cell-engager-redirected kill rate"),
     HyperParameter("oncolytic_lysis_rate", 0.05, 3.0, 1.0, "x oncolytic-virus lysis rate"),
+    # the growth-arrest plug is clipped at 1 (catalogue 0.8), so x1.25 is its ceiling
+    HyperParameter(
+        "sipuleucel_growth_delay",
+        0.125,
+        1.25,
+        1.0,
+        "x sipuleucel-T's maximal Th1 growth arrest (fraction of net growth)",
+    ),
     *(
         HyperParameter(f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} potency (per drug)")
         for drug in POTENCY_DRUGS
@@ -308,6 +316,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("TIL", ("til_reactive_fraction",), "til", ("orr", "cr"), 5),
     Stage("T-cell engager", ("tce_kill_rate",), "t_cell_engager", ("orr", "cr"), 5),
     Stage("oncolytic virus", ("oncolytic_lysis_rate",), "oncolytic_virus", ("orr", "cr"), 5),
+    Stage("sipuleucel-T", ("sipuleucel_growth_delay",), "cancer_vaccine", ("os_hr",), 5),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
