@@ -113,6 +113,7 @@ def test_every_stage_has_a_budget_and_known_arms():
         "tcr_t",
         "til",
         "oncolytic_virus",
+        "cancer_vaccine",
         "cytokine",
         "all",
     }

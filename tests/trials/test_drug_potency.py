@@ -1,4 +1,5 @@
-"""Per-drug chemotherapy potency of the parameter set (brief §5.4 item 6)."""
+"""Per-drug potency of the parameter set: chemotherapy kill, TKI growth inhibition, antibody
+Fc effector maxima (brief §5.4 item 6)."""
 
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from immunotwin.trials.therapy_map import plan_arm
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _plan(potency):
-    spec = load_trial_spec(REPO_ROOT / "examples/calibration/keynote407_chemotherapy.yaml")
+def _plan(potency, spec_name="keynote407_chemotherapy.yaml"):
+    spec = load_trial_spec(REPO_ROOT / "examples/calibration" / spec_name)
     spec = spec.model_copy(update={"patients_per_arm": 4})
     model, _ = _model_and_kernel()
     patients = arm_patients(spec, 0)
@@ -46,3 +47,34 @@ def test_potency_hyper_parameters_round_trip_through_the_parameter_set():
     assert pset.hyper_parameters()["potency:carboplatin"] == 2.5
     with pytest.raises(ValueError, match="positive"):
         ParameterSet.model_validate({"version": "x", "drug_potency": {"carboplatin": -1.0}})
+
+
+def test_tki_potency_scales_the_maximal_growth_inhibition_up_to_the_cap():
+    from immunotwin.trials.therapy_map import TKI_INHIBITION_CAP
+
+    plan, params, model = _plan({"sunitinib": 1.2}, "checkmate214_sunitinib.yaml")
+    typical = params[:, model.parameter_index("tki_growth_inhibition_max")]
+    np.testing.assert_allclose(plan.parameter_values["tki_growth_inhibition_max"], 1.2 * typical)
+    capped, _, _ = _plan({"sunitinib": 10.0}, "checkmate214_sunitinib.yaml")
+    assert (capped.parameter_values["tki_growth_inhibition_max"] == TKI_INHIBITION_CAP).all()
+    other, _, _ = _plan({"sorafenib": 2.0}, "checkmate214_sunitinib.yaml")
+    assert "tki_growth_inhibition_max" not in other.parameter_values
+
+
+def test_antibody_potency_scales_its_fc_effector_maxima():
+    from immunotwin.trials.therapy_map import ANTIBODY_EFFECTOR_MAXIMA
+
+    plan, params, model = _plan({"rituximab": 0.5}, "mclaughlin1998_rituximab.yaml")
+    for name in ANTIBODY_EFFECTOR_MAXIMA:
+        typical = params[:, model.parameter_index(name)]
+        np.testing.assert_allclose(plan.parameter_values[name], 0.5 * typical)
+    plain, _, _ = _plan(None, "mclaughlin1998_rituximab.yaml")
+    assert not set(ANTIBODY_EFFECTOR_MAXIMA) & set(plain.parameter_values)
+
+
+def test_cell_product_potency_scales_the_per_cell_kill_rate():
+    plan, params, model = _plan({"tisagenlecleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
+    typical = params[:, model.parameter_index("cart_kill_rate")]
+    np.testing.assert_allclose(plan.parameter_values["cart_kill_rate"], 0.4 * typical)
+    other, _, _ = _plan({"axicabtagene_ciloleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
+    assert "cart_kill_rate" not in other.parameter_values

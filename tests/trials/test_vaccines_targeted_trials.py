@@ -11,13 +11,8 @@ from immunotwin.trials.engine import run_trial
 from immunotwin.trials.spec import TrialSpec
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: with the shipped calibration, PD-1/TGF-beta/MDSC brakes in the prostate "
-    "model neutralise the vaccine-primed effectors (tumour-resident CD8 rise, kill does not), so "
-    "OS does not improve; needs calibration of the sipuleucel_* and prostate immune parameters",
-)
-def test_sipuleucel_t_prolongs_survival_without_shrinkage():
+@pytest.fixture(scope="module")
+def impact_like():
     spec = TrialSpec.model_validate(
         {
             "name": "IMPACT-like",
@@ -48,15 +43,41 @@ def test_sipuleucel_t_prolongs_survival_without_shrinkage():
             ],
         }
     )
-    placebo, sipt = run_trial(spec).arms
+    return run_trial(spec).arms
+
+
+def test_sipuleucel_t_prolongs_survival_without_shrinkage(impact_like):
+    """IMPACT (Kantoff 2010 NEJM 363:411): OS HR 0.78, time to progression HR ~0.95 (14.6 vs
+    14.4 weeks), 1/341 objective responses vs 0/171. The Th1 growth arrest
+    (``vaccine_response`` x ``vaccine_growth_delay``) slows growth without killing."""
+    placebo, sipt = impact_like
     for arm in (placebo, sipt):
         assert (arm.patients["solver_status"] == 0).all()
     # paired virtual patients: survival is longer on sipuleucel-T ...
     os_gain = sipt.patients["os_months"].to_numpy() - placebo.patients["os_months"].to_numpy()
     assert os_gain.mean() > 0.5  # months
     assert (os_gain >= -1e-9).mean() > 0.9
-    # ... with little tumour shrinkage (IMPACT: no objective-response benefit)
-    orr = sipt.patients["best_overall_response"].isin(["CR", "PR"]).mean()
-    assert orr <= 0.1
-    shrink = np.median(sipt.patients["best_pct_change"] - placebo.patients["best_pct_change"])
+    # ... time to progression is not (the response matures after the first scans) ...
+    pfs_ratio = np.median(sipt.patients["pfs_months"]) / np.median(placebo.patients["pfs_months"])
+    assert 0.9 <= pfs_ratio <= 1.15
+
+    # ... and sipuleucel-T adds little tumour shrinkage over placebo (IMPACT: 0.3 % vs 0 %)
+    def orr(arm):
+        return arm.patients["best_overall_response"].isin(["CR", "PR"]).mean()
+
+    assert orr(sipt) - orr(placebo) <= 0.05
+    shrink = np.nanmedian(
+        sipt.patients["best_pct_change"].to_numpy() - placebo.patients["best_pct_change"].to_numpy()
+    )
     assert abs(shrink) < 10.0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: untreated (placebo) mCRPC virtual patients show objective responses "
+    "(8/40 here, 6 % at 200 patients in `immunotwin validate --only IMPACT`) where IMPACT's "
+    "placebo arm had 0/171; a baseline/immune-context issue, not the vaccine's",
+)
+def test_impact_like_arms_have_few_objective_responses(impact_like):
+    for arm in impact_like:
+        assert arm.patients["best_overall_response"].isin(["CR", "PR"]).mean() <= 0.05

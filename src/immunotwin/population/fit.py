@@ -13,23 +13,25 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   tolerance makes 1 unit = "at the edge of the acceptance band" for every endpoint. Grade >= 3
   CRS and ICANS rates of cell-therapy arms enter like ORR (z by 7 pp, weight 0.5 each), and
   hazard ratios against the arm's control like medians (z = ln(HR_sim / HR_pub) / ln 1.25,
-  weight 0.5): reported in the objective, used by no stage yet (sipuleucel-T's primed clones
-  x20 with antigen quality and coverage x3 left the IMPACT OS hazard ratio at 1.04,
-  docs/validation.md). Each z
+  weight 0.5): reported in the objective and used by the sipuleucel-T stage (IMPACT OS HR;
+  the product's benefit is survival without shrinkage). Each z
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
   first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
-  then each of :data:`POTENCY_DRUGS`' own potency on the chemotherapy-only arms giving it
+  then each chemotherapy's own potency on the chemotherapy-only arms giving it
   (Brent; brief §5.4 item 6),
   (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
-  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), (4) radiotherapy
+  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), then each
+  VEGFR-TKI's and antibody's own potency on the arms giving it alone (Brent; CAR-T and TCR-T
+  products likewise before the toxicity stage), (4) radiotherapy
   alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5) CRS and
   ICANS severity (endothelial activation by IL-6, neuro-inflammation onset) on the grade >= 3
   CRS/ICANS rates of the CAR-T and T-cell-engager arms (Nelder-Mead; after IL-2 effector
   expansion on the high-dose IL-2 arms, Brent), (6-8) each adoptive
   product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
-  kill, oncolytic lysis) on its arm's ORR/CR (Brent), (9) growth-rate multiplier and death
+  kill, oncolytic lysis) on its arm's ORR/CR (Brent), sipuleucel-T's growth arrest on the
+  IMPACT OS hazard ratio (Brent), (9) growth-rate multiplier and death
   hazard on every arm and endpoint (Nelder-Mead). Each stage
   has its own evaluation budget, so the time-to-event stage is always reached; a stage
   evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
@@ -88,9 +90,38 @@ class HyperParameter:
     meaning: str = ""
 
 
-POTENCY_DRUGS = ("carboplatin", "paclitaxel", "docetaxel", "fluorouracil", "dacarbazine")
-"""Chemotherapies with their own fitted potency: each is in a chemotherapy-only calibration arm
-(cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy arm)."""
+CHEMOTHERAPY_POTENCY_DRUGS = (
+    "carboplatin",
+    "paclitaxel",
+    "docetaxel",
+    "fluorouracil",
+    "dacarbazine",
+)
+TARGETED_POTENCY_DRUGS = ("sunitinib", "sorafenib", "rituximab", "trastuzumab")
+CELL_PRODUCT_POTENCY_DRUGS = (
+    "axicabtagene_ciloleucel",
+    "tisagenlecleucel",
+    "lisocabtagene_maraleucel",
+    "idecabtagene_vicleucel",
+    "ciltacabtagene_autoleucel",
+    "afamitresgene_autoleucel",
+)
+POTENCY_DRUGS = CHEMOTHERAPY_POTENCY_DRUGS + TARGETED_POTENCY_DRUGS + CELL_PRODUCT_POTENCY_DRUGS
+"""Drugs with their own fitted potency, each fitted on the calibration arms that give it alone
+or with partners of its own class (:data:`POTENCY_HOME_CLASS`): chemotherapies (cell kill;
+cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy arm), VEGFR-TKIs
+(maximal growth inhibition), tumour-targeting antibodies (Fc effector maxima) and CAR-T/TCR-T
+products (per-cell kill rate: products differ in costimulatory domain, dose and manufacture,
+and their kinetics are fitted per product, Stein 2019)."""
+
+POTENCY_HOME_CLASS = {
+    "chemotherapy": "chemotherapy",
+    "targeted_drug": "other",
+    "targeted_antibody": "antibody",
+    "car_t": "car_t",
+    "tcr_t": "tcr_t",
+}
+"""Drug class -> the arm class (:func:`arm_class`) of the arms its potency stage fits."""
 
 DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
@@ -142,10 +173,16 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     ),
     HyperParameter("tce_kill_rate", 0.05, 3.0, 1.0, "x T-cell-engager-redirected kill rate"),
     HyperParameter("oncolytic_lysis_rate", 0.05, 3.0, 1.0, "x oncolytic-virus lysis rate"),
+    # the growth-arrest plug is clipped at 1 (catalogue 0.8), so x1.25 is its ceiling
+    HyperParameter(
+        "sipuleucel_growth_delay",
+        0.125,
+        1.25,
+        1.0,
+        "x sipuleucel-T's maximal Th1 growth arrest (fraction of net growth)",
+    ),
     *(
-        HyperParameter(
-            f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} cancer-cell kill (per drug)"
-        )
+        HyperParameter(f"{POTENCY_PREFIX}{drug}", 0.1, 10.0, 1.0, f"x {drug} potency (per drug)")
         for drug in POTENCY_DRUGS
     ),
     HyperParameter(
@@ -257,12 +294,13 @@ class Stage:
     budget: int
 
 
+def _potency_stage(drug: str) -> Stage:
+    return Stage(f"{drug} potency", (f"{POTENCY_PREFIX}{drug}",), f"drug:{drug}", ("orr", "cr"), 5)
+
+
 STAGES: tuple[Stage, ...] = (
     Stage("chemotherapy", ("chemo_kill_tumor",), "chemotherapy", ("orr", "cr"), 6),
-    *(
-        Stage(f"{drug} potency", (f"{POTENCY_PREFIX}{drug}",), f"drug:{drug}", ("orr", "cr"), 5)
-        for drug in POTENCY_DRUGS
-    ),
+    *(_potency_stage(drug) for drug in CHEMOTHERAPY_POTENCY_DRUGS),
     Stage(
         "checkpoint",
         (
@@ -276,6 +314,7 @@ STAGES: tuple[Stage, ...] = (
         16,
     ),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
+    *(_potency_stage(drug) for drug in TARGETED_POTENCY_DRUGS),
     Stage(
         "radiotherapy",
         ("rt_alpha", "rt_field_fraction"),
@@ -284,6 +323,7 @@ STAGES: tuple[Stage, ...] = (
         7,
     ),
     Stage("high-dose IL-2", ("il2_effector_expansion_rate",), "cytokine", ("orr", "cr"), 5),
+    *(_potency_stage(drug) for drug in CELL_PRODUCT_POTENCY_DRUGS),
     Stage(
         "cell-therapy toxicity",
         ("endothelial_il6_rate", "neuro_rate"),
@@ -295,6 +335,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("TIL", ("til_reactive_fraction",), "til", ("orr", "cr"), 5),
     Stage("T-cell engager", ("tce_kill_rate",), "t_cell_engager", ("orr", "cr"), 5),
     Stage("oncolytic virus", ("oncolytic_lysis_rate",), "oncolytic_virus", ("orr", "cr"), 5),
+    Stage("sipuleucel-T", ("sipuleucel_growth_delay",), "cancer_vaccine", ("os_hr",), 5),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
@@ -419,6 +460,8 @@ def fit_hyperparameters(
     """
     from scipy.optimize import minimize, minimize_scalar
 
+    from immunotwin.therapies.catalog import load_drug_catalog
+
     base = base or ParameterSet.identity()
     by_name = {h.name: h for h in hyper}
     start = start or {}
@@ -446,7 +489,8 @@ def fit_hyperparameters(
             return arms
         if isinstance(which, str) and which.startswith("drug:"):
             gives = arms["spec"].map(lambda s: which[5:] in drugs[s])
-            return arms[(arms["arm_class"] == "chemotherapy") & gives]
+            home = POTENCY_HOME_CLASS[load_drug_catalog().get(which[5:]).drug_class]
+            return arms[(arms["arm_class"] == home) & gives]
         return arms[arms["arm_class"].isin([which] if isinstance(which, str) else which)]
 
     def table_for(

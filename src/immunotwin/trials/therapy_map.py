@@ -45,6 +45,12 @@ log = logging.getLogger(__name__)
 CHEMO_SLOTS = ("chemo_a", "chemo_b", "chemo_c", "chemo_d")
 # sunitinib-like VEGFR tyrosine-kinase inhibitors (``tki_exposure``, K-PD)
 TKI_DRUGS = {"sunitinib", "sorafenib"}
+TKI_INHIBITION_CAP = 0.95
+"""Upper bound of a calibrated TKI's maximal growth inhibition (the catalogue prior range of
+``tki_growth_inhibition_max``): some proliferation always escapes a cytostatic drug."""
+ANTIBODY_EFFECTOR_MAXIMA = ("adcc_max", "adcp_max", "antitarget_cdc_rate")
+ENGINEERED_CELLS = {"car_t", "tcr_t"}
+"""Cell products whose potency acts on the per-cell kill rate they share (``cart_kill_rate``)."""
 ANTIVEGF_TARGETS = {"VEGF-A"}
 # vaccine products -> prefix of their product parameters in parameters/vaccines.toml
 VACCINE_PRODUCTS = {
@@ -395,7 +401,8 @@ def target_mediated_events(
 def vaccine_slot_values(
     model: Model, drug: Drug, params: np.ndarray | None, n: int
 ) -> dict[str, np.ndarray]:
-    """Per-patient plugs of the vaccine slot (q_vac, n_cl,vac, f_vAg, a_adj) for a product.
+    """Per-patient plugs of the vaccine slot (q_vac, n_cl,vac, f_vAg, a_adj, i_vac) for a
+    product.
 
     gp100 peptides and sipuleucel-T use their product parameters. The personalised neoantigen
     mRNA vaccine encodes min(n_enc, candidates) epitopes, the candidates being the patient's
@@ -416,6 +423,7 @@ def vaccine_slot_values(
             "vaccine_clones": par("neoantigen_vaccine_clones_per_epitope") * encoded,
             "vaccine_tumor_coverage": par("neoantigen_vaccine_tumor_coverage"),
             "vaccine_adjuvant": par("neoantigen_vaccine_adjuvant"),
+            "vaccine_growth_delay": np.zeros(n),
         }
     out = {
         "vaccine_antigen_quality": par(f"{prefix}_antigen_quality"),
@@ -424,6 +432,14 @@ def vaccine_slot_values(
     }
     out["vaccine_adjuvant"] = (
         par(f"{prefix}_adjuvant") if drug.key == "gp100_peptide_vaccine" else np.zeros(n)
+    )
+    # Th1 growth arrest (issue 6): only a product with a measured survival-without-shrinkage
+    # effect defines it (sipuleucel-T); a fraction of the net growth, so clipped to [0, 1]
+    growth_delay = f"{prefix}_growth_delay"
+    out["vaccine_growth_delay"] = (
+        np.clip(par(growth_delay), 0.0, 1.0)
+        if growth_delay in model.parameter_names
+        else np.zeros(n)
     )
     return out
 
@@ -543,9 +559,11 @@ def plan_arm(
 
     ``params``: the arm's per-patient model parameters (sampled, calibrated), read by mechanisms
     whose events depend on patient parameters (radiosensitivity); ``None`` uses typical values.
-    ``drug_potency``: calibrated factors on a chemotherapy's cancer-cell kill by drug key
-    (:attr:`immunotwin.population.calibration.ParameterSet.drug_potency`), applied to the slot
-    the drug occupies.
+    ``drug_potency``: calibrated per-drug factors by drug key
+    (:attr:`immunotwin.population.calibration.ParameterSet.drug_potency`): on a chemotherapy's
+    cancer-cell kill in the slot it occupies, on a VEGFR-TKI's maximal growth inhibition (capped
+    at :data:`TKI_INHIBITION_CAP`), on a tumour-targeting antibody's Fc effector maxima and on a
+    CAR-T or TCR-T product's per-cell kill rate.
     """
     catalog = load_drug_catalog()
     values: dict[str, np.ndarray] = {}
@@ -626,6 +644,9 @@ def plan_arm(
                 raise _refuse(drug, arm, f"is dosed in {admin.amount_unit}, expected cells")
             values["adoptive_transfer_on"] = np.ones(n)
             amounts = admin.amount
+            if drug_potency and drug.key in drug_potency and drug.drug_class in ENGINEERED_CELLS:
+                kill = patient_values(model, params, "cart_kill_rate", n)
+                values["cart_kill_rate"] = kill * drug_potency[drug.key]
             if drug.drug_class == "car_t":
                 target = next((t for t in drug.targets if t in ANTIGEN_COLUMNS), None)
                 if target is None:
@@ -677,6 +698,11 @@ def plan_arm(
             if "antitarget_cl" not in values:  # loading and maintenance items share one PK
                 values.update(antitarget_values(model, drug, patients, rng, params))
                 antitarget_owner["first_day"] = float(admin.days.min(initial=np.inf))
+                if drug_potency and drug.key in drug_potency:
+                    for name in ANTIBODY_EFFECTOR_MAXIMA:
+                        values[name] = (
+                            patient_values(model, params, name, n) * drug_potency[drug.key]
+                        )
             tm = target_mediated_events(
                 model, drug, values["antitarget_tm_cl"], admin.days, antitarget_owner["first_day"]
             )
@@ -702,6 +728,11 @@ def plan_arm(
         elif drug.drug_class == "targeted_drug" and drug.key in TKI_DRUGS:
             _claim(single_slot_owner, "tki", drug, arm)
             values.update(_kpd_decay(model, drug, arm, "tki_decay_rate", "exposure index", n))
+            if drug_potency and drug.key in drug_potency:
+                inhibition = patient_values(model, params, "tki_growth_inhibition_max", n)
+                values["tki_growth_inhibition_max"] = np.minimum(
+                    inhibition * drug_potency[drug.key], TKI_INHIBITION_CAP
+                )
             events += tki_input_events(
                 model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
             )

@@ -145,3 +145,67 @@ def test_chop_lymphodepletes_and_uses_four_slots(runs, immune_compiled):
     assert (untreated.state("lymphocytes").min(axis=1) > 0.9 * lymph[:, 0]).all()
     for slot in ("a", "b", "c", "d"):
         assert (treated.state(f"chemo_{slot}_exposure").max(axis=1) > 0).all()
+
+
+def test_growth_arrest_plug_is_set_by_sipuleucel_t_only(immune_compiled):
+    """i_vac (vaccine_growth_delay) is sipuleucel-T's: 0 for the other vaccines (and without
+    a vaccine), so their arms cannot change through the Th1 growth-arrest term."""
+    model = immune_compiled.model
+    patients = sample_patients(load_tumor_catalog().get("prostate"), 4, seed=1)
+    p = sample_parameters(model, np.random.default_rng(1), 4)
+    assert (p[:, model.parameter_index("vaccine_growth_delay")] == 0).all()
+    for arm, expected in ((GP100, 0.0), (NEO, 0.0), (SIPT, None)):
+        plan = plan_arm(model, arm, patients, 84.0, np.random.default_rng(1), p)
+        value = plan.parameter_values["vaccine_growth_delay"]
+        if expected is None:
+            typical = model.parameters[model.parameter_index("sipuleucel_growth_delay")]
+            assert np.allclose(value, min(typical.model_value, 1.0))
+            assert (value > 0).all()
+        else:
+            assert (value == expected).all()
+
+
+def test_sipuleucel_response_builds_slowly_and_only_with_the_product(runs):
+    treated, untreated = runs["sipt"]
+    assert (untreated.state("vaccine_response") == 0).all()
+    r = treated.state("vaccine_response")
+    # matures over months (k_R ~ 1/170 per day), not within the first scan interval
+    assert (r[:, 42] > 0).all() and (r[:, 42] < 0.4).all()
+    assert (np.diff(r[:, 1:], axis=1) > 0).all()
+
+
+def test_growth_arrest_slows_growth_without_shrinkage(immune_compiled):
+    """A mature response (R = 1) with i_vac = 0.5 withholds about half the net growth: the
+    tumour grows more slowly but does not shrink; with i_vac = 0, R has no effect."""
+    model = immune_compiled.model
+    n = 6
+    patients = sample_patients(load_tumor_catalog().get("prostate"), n, seed=5)
+    p = sample_parameters(model, np.random.default_rng(5), n)
+    p = apply_calibration(
+        model,
+        apply_biomarkers(model, p, patients, load_tumor_catalog().get("prostate")),
+        resolve_calibration(None),
+    )
+    y0 = baseline_state(immune_compiled, p, np.full(n, CELLS_37MM))
+    base = simulate(immune_compiled, y0, p, T)
+    y_r = y0.copy()
+    y_r[:, model.state_index("vaccine_response")] = 1.0
+    inert = simulate(immune_compiled, y_r, p, T)
+    p_arrest = p.copy()
+    p_arrest[:, model.parameter_index("vaccine_growth_delay")] = 0.5
+    arrest = simulate(immune_compiled, y_r, p_arrest, T)
+    assert base.ok.all() and inert.ok.all() and arrest.ok.all()
+    c0, c_base, c_inert, c_arrest = (
+        _total_tumor(base)[:, 0],
+        _total_tumor(base)[:, -1],
+        _total_tumor(inert)[:, -1],
+        _total_tumor(arrest)[:, -1],
+    )
+    np.testing.assert_allclose(c_inert, c_base, rtol=1e-4)
+    assert (c_arrest < c_base).all()
+    growing = c_base > 1.05 * c0
+    assert growing.sum() >= 3
+    # no shrinkage from the arrest itself, and about half the log growth (R decays slowly)
+    assert (c_arrest[growing] > c0[growing]).all()
+    frac = np.log(c_arrest[growing] / c0[growing]) / np.log(c_base[growing] / c0[growing])
+    assert ((frac > 0.35) & (frac < 0.75)).all(), frac

@@ -12,11 +12,27 @@ node that present the vaccine antigen: loaded from the depot, or infused as a DC
   Tb with their killing multiplied by f_vAg (fraction of tumour cells presenting the vaccine
   epitopes); killing is linear in effectors to first order, so here the flux that enters Ta (and
   hence the clonal burst into Tb) is J_act,vac f_vAg: only the tumour-relevant part is tracked.
+- Vaccine-induced cytostasis (issue 6; sipuleucel-T): ``vaccine_response`` (R, 0-1) is the durable
+  vaccine-specific T-cell response, kept apart from the shared effector pool. It builds while
+  vaccine-presenting DCs are available, dR/dt = k_R H_DC,vac (1 - R) - k_Md R (k_R slow:
+  PAP-specific CTL activity is raised at week 6 and still at week 26, where it correlates with OS,
+  Antonarakis 2018 Clin Cancer Res 24:4662, doi:10.1158/1078-0432.CCR-18-0638; antigen spread
+  persists to 6 months, GuhaThakurta 2015 Clin Cancer Res 21:3619,
+  doi:10.1158/1078-0432.CCR-14-2334; R decays at the memory loss rate k_Md). Its Th1 cytokines
+  (IFN-gamma + TNF) drive cancer cells into permanent growth arrest rather than death (Braumueller
+  2013 Nature 494:361, doi:10.1038/nature11824): the proliferation of each clone loses I_vac k_g C
+  (1 - Ctot/C_max), I_vac = i_vac R, i.e. a fraction I_vac <= 1 of the *net* untreated growth k_g.
+  The tumour grows more slowly but this term alone never shrinks a tumour at its set point (no
+  RECIST response), and a slower growth rate compounds into later death: the vaccine paradox of
+  longer survival without longer time to progression (Madan 2010 Oncologist 15:969,
+  doi:10.1634/theoncologist.2010-0129; Stein 2011 Clin Cancer Res 17:907,
+  doi:10.1158/1078-0432.CCR-10-1762). i_vac (``vaccine_growth_delay``) is a plug, 0 unless the
+  arm's product defines one (only sipuleucel-T, ``sipuleucel_growth_delay``).
 - Oncolytic virus (T-VEC): lysis of the injected fraction f_inj of the tumour at
   k_OV H(V; V50,OV) per day (to debris, immunogenic with weight eta_OV: antigen release) and
   GM-CSF-driven DC recruitment, extra mature-DC arrival a_GM H(V; V50,OV) P_DC.
 
-The product-specific values (q_vac, n_cl,vac, f_vAg, a_adj) are plugs set by the trial layer
+The product-specific values (q_vac, n_cl,vac, f_vAg, a_adj, i_vac) are plugs set by the trial layer
 from the product parameters in ``vaccines.toml``; all are 0 without a vaccine, so every new rate
 is exactly zero in arms without these products.
 """
@@ -47,6 +63,9 @@ PARAMETERS = (
     "sipuleucel_antigen_quality",
     "sipuleucel_clones",
     "sipuleucel_tumor_coverage",
+    "sipuleucel_growth_delay",
+    "vaccine_growth_delay",
+    "vaccine_response_build_rate",
     "oncolytic_virus_decay_rate",
     "oncolytic_lysis_rate",
     "oncolytic_half_exposure",
@@ -60,6 +79,10 @@ PARAMETERS = (
     "apc_pdl1_weight",
     "dc_death_rate",
     "one_cell",
+    # shared with memory and tumour growth
+    "memory_loss_rate",
+    "tumor_growth_rate",
+    "tumor_capacity",
 )
 
 #: Trial-layer plugs of the vaccine slot (set per product; 0 = no vaccine).
@@ -68,13 +91,14 @@ VACCINE_SLOT = (
     "vaccine_clones",
     "vaccine_tumor_coverage",
     "vaccine_adjuvant",
+    "vaccine_growth_delay",
 )
 
 
 def add_vaccines(model: Model) -> Model:
     """Add the vaccine depot, vaccine-loaded DCs, vaccine priming and the oncolytic virus."""
     m = with_parameters(model, PARAMETERS)
-    vx, dcv, ov = "vaccine_depot", "dc_vaccine", "oncolytic_virus"
+    vx, dcv, ov, vr = "vaccine_depot", "dc_vaccine", "oncolytic_virus", "vaccine_response"
     return m.extend(
         states=[
             state(
@@ -82,6 +106,12 @@ def add_vaccines(model: Model) -> Model:
             ),
             state(
                 dcv, "cell", "DCs presenting the vaccine antigen in the lymph node", abs_tol=1e-3
+            ),
+            state(
+                vr,
+                "dimensionless",
+                "R: durable vaccine-specific T-cell (Th1) response, 0-1 of its maximum",
+                abs_tol=1e-9,
             ),
             state(
                 ov,
@@ -104,6 +134,20 @@ def add_vaccines(model: Model) -> Model:
                 "*vaccine_clones*naive_precursors_per_clone*(1 - apc_pdl1_weight*h_pd1_apc)",
                 "cell/day",
                 "J_act,vac: naive CD8 activated against the vaccine epitopes",
+            ),
+            quantity(
+                "vaccine_cytostasis",
+                f"vaccine_growth_delay*{vr}",
+                "dimensionless",
+                "I_vac: fraction of the net untreated growth withheld by vaccine-induced "
+                "Th1 growth arrest (0 without a product that defines it)",
+            ),
+            quantity(
+                "vaccine_growth_arrest_per_cell",
+                "vaccine_cytostasis*tumor_growth_rate*(1 - tumor_cells_total/tumor_capacity)"
+                "*growth_inhibition_factor",
+                "1/day",
+                "proliferation per cancer cell withheld by vaccine-induced growth arrest",
             ),
             quantity(
                 "oncolytic_activity",
@@ -149,6 +193,38 @@ def add_vaccines(model: Model) -> Model:
                 {"tcell_activated": 1},
                 "tumour-relevant part (f_vAg) of vaccine priming joins Ta",
                 "brief §2.4 (J_act,vac; killing x f_vAg)",
+            ),
+            process(
+                "vaccine_response_build",
+                f"vaccine_response_build_rate*vaccine_dc_site_availability*(1 - {vr})",
+                "1/day",
+                {vr: 1},
+                "the vaccine-specific response matures (antigen spread) while vaccine DCs present",
+                "Antonarakis 2018 doi:10.1158/1078-0432.CCR-18-0638; GuhaThakurta 2015 "
+                "doi:10.1158/1078-0432.CCR-14-2334 (rate: assumption)",
+            ),
+            process(
+                "vaccine_response_decay",
+                f"memory_loss_rate*{vr}",
+                "1/day",
+                {vr: -1},
+                "loss of the vaccine-specific memory response",
+            ),
+            process(
+                "vaccine_growth_arrest_presenting",
+                "vaccine_growth_arrest_per_cell*tumor_presenting",
+                "cell/day",
+                {"tumor_presenting": -1},
+                "Th1 (IFN-gamma + TNF) growth arrest: fewer presenting cells are born",
+                "Braumueller 2013 Nature 494:361 doi:10.1038/nature11824",
+            ),
+            process(
+                "vaccine_growth_arrest_escape",
+                "vaccine_growth_arrest_per_cell*tumor_escape",
+                "cell/day",
+                {"tumor_escape": -1},
+                "Th1 cytokine growth arrest acts on antigen-loss cells too (bystander)",
+                "Braumueller 2013 Nature 494:361 doi:10.1038/nature11824",
             ),
             process(
                 "oncolytic_virus_decay",
