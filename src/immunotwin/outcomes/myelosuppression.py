@@ -1,0 +1,389 @@
+"""Chemotherapy-induced neutropenia: the semi-mechanistic myelosuppression model of Friberg 2002.
+
+Friberg LE, Henningsson A, Maas H, Nguyen L, Karlsson MO. Model of chemotherapy-induced
+myelosuppression with parameter consistency across drugs. J Clin Oncol 2002;20:4713-4721,
+doi:10.1200/JCO.2002.02.140. A proliferating pool (Prol), three transit compartments and the
+circulating neutrophils (Circ), all with rate constant ktr = 4/MTT::
+
+    dProl/dt = ktr Prol (1 - E(t)) (Circ0/Circ)^gamma - ktr Prol
+    dT1/dt   = ktr (Prol - T1),  dT2/dt = ktr (T1 - T2),  dT3/dt = ktr (T2 - T3)
+    dCirc/dt = ktr (T3 - Circ),  E(t) = sum over drugs of slope_d * C_d(t)
+
+C_d is the plasma concentration (umol/L) of drug d from a linear mammillary PK model (one to
+three compartments, zero-order infusions) evaluated analytically from the dose log. The states
+are integrated relative to baseline (all start at 1), so Circ0 is only a scale: the absolute
+neutrophil count is ANC = ANC0 * Circ/Circ0. Drugs whose published fit is of leukocytes
+(paclitaxel) are applied as the same relative fall of neutrophils (an assumption, stated in the
+data file). In a combination the system parameters (MTT, gamma) are those of the first modelled
+drug of the regimen and the drug effects add (an assumption; Friberg 2002 found the system
+parameters consistent across drugs).
+
+Parameters, units and sources: ``immunotwin/data/myelosuppression.toml`` (schema below).
+Grades: CTCAE v5.0 "Neutrophil count decreased": grade 1 < LLN-1.5, 2 < 1.5-1.0, 3 < 1.0-0.5,
+4 < 0.5 x 10^9/L.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from scipy.integrate import solve_ivp
+
+from immunotwin.errors import CatalogError, InputError
+
+__all__ = [
+    "CTCAE_NEUTROPHIL_THRESHOLDS_1E9_PER_L",
+    "MyelosuppressionCatalog",
+    "NeutropeniaResult",
+    "grade_neutrophil_count",
+    "load_myelosuppression_catalog",
+    "neutropenia_from_dose_log",
+    "plasma_concentration_umol_per_l",
+    "simulate_neutrophils",
+]
+
+log = logging.getLogger(__name__)
+
+_DATA = Path(__file__).resolve().parent.parent / "data" / "myelosuppression.toml"
+CTCAE_NEUTROPHIL_THRESHOLDS_1E9_PER_L = (1.5, 1.0, 0.5)
+"""CTCAE v5.0 neutrophil count decreased: below these, grade 2, 3, 4 (below the LLN: grade 1)."""
+RECOVERY_WINDOW_DAYS = 42.0
+"""Simulated time after a patient's last dose: long enough for nadir (day 7-14) and recovery."""
+Confidence = Literal["curated", "literature", "recall", "assumption"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MammillaryPK(_Frozen):
+    """Linear PK with up to two peripheral compartments (rate constants per hour)."""
+
+    v1_l: float = Field(gt=0)
+    k10_per_h: float = Field(gt=0)
+    k12_per_h: float = Field(default=0.0, ge=0)
+    k21_per_h: float = Field(default=0.0, ge=0)
+    k13_per_h: float = Field(default=0.0, ge=0)
+    k31_per_h: float = Field(default=0.0, ge=0)
+    source: str
+    confidence: Confidence
+    basis: str | None = None
+
+
+class DrugMyelosuppression(_Frozen):
+    """Drug-specific Friberg parameters, their variability and the PK that drives them."""
+
+    slope_l_per_umol: float = Field(gt=0)
+    omega2_slope: float = Field(ge=0)
+    mtt_h: float = Field(gt=0)
+    omega2_mtt: float = Field(ge=0)
+    gamma: float = Field(gt=0)
+    observed: Literal["neutrophils", "leukocytes"]
+    molecular_weight_g_per_mol: float = Field(gt=0)
+    infusion_hours: float = Field(gt=0)
+    source: str
+    confidence: Confidence
+    basis: str | None = None
+    pk: MammillaryPK
+
+
+class Baseline(_Frozen):
+    anc_1e9_per_l: float = Field(gt=0)
+    omega2_anc: float = Field(ge=0)
+    lln_1e9_per_l: float = Field(gt=0)
+    source: str
+    confidence: Confidence
+    basis: str | None = None
+
+
+class MyelosuppressionCatalog(_Frozen):
+    """The data file: patient baseline, modelled drugs, and chemotherapies left unmodelled."""
+
+    baseline: Baseline
+    drugs: dict[str, DrugMyelosuppression]
+    not_modelled: dict[str, str] = {}
+
+    def variability_columns(self) -> list[str]:
+        """Fixed order of the per-patient normal draws (ANC0, then MTT and slope per drug)."""
+        cols = ["anc"]
+        for key in sorted(self.drugs):
+            cols += [f"{key}_mtt", f"{key}_slope"]
+        return cols
+
+
+@cache
+def load_myelosuppression_catalog(path: Path | None = None) -> MyelosuppressionCatalog:
+    """Read and validate ``immunotwin/data/myelosuppression.toml`` (cached)."""
+    path = path or _DATA
+    try:
+        return MyelosuppressionCatalog.model_validate(tomllib.loads(path.read_text("utf-8")))
+    except (ValidationError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(
+            f"invalid myelosuppression data: {exc}",
+            source=str(path),
+            fix="correct the entry so it matches immunotwin.outcomes.myelosuppression's schema",
+        ) from exc
+
+
+def _exponentials(pk: MammillaryPK) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients A_i (1/L) and rates lambda_i (1/h) of the central concentration after a
+    unit bolus: C(t) = sum_i A_i exp(-lambda_i t)."""
+    k = np.array(
+        [
+            [-(pk.k10_per_h + pk.k12_per_h + pk.k13_per_h), pk.k21_per_h, pk.k31_per_h],
+            [pk.k12_per_h, -pk.k21_per_h, 0.0],
+            [pk.k13_per_h, 0.0, -pk.k31_per_h],
+        ]
+    )
+    keep = [0] + [i for i, r in ((1, pk.k12_per_h), (2, pk.k13_per_h)) if r > 0]
+    k = k[np.ix_(keep, keep)]
+    values, vectors = np.linalg.eig(k)
+    weights = np.linalg.solve(vectors, np.eye(len(keep))[:, 0])
+    coefficients = np.real(vectors[0, :] * weights) / pk.v1_l
+    return coefficients, -np.real(values)
+
+
+def plasma_concentration_umol_per_l(
+    t_h: float | np.ndarray,
+    dose_start_h: np.ndarray,
+    dose_umol: np.ndarray,
+    pk: MammillaryPK,
+    infusion_hours: float,
+) -> np.ndarray:
+    """Central concentration (umol/L) of every patient at time(s) ``t_h``.
+
+    ``dose_start_h``, ``dose_umol``: (n_patients, n_doses), padded with ``nan`` / 0. Each dose
+    is a zero-order infusion of ``infusion_hours``; superposition of the analytic solution.
+    Returns (n_patients,) for a scalar ``t_h``, else (n_patients, len(t_h)).
+    """
+    a, lam = _exponentials(pk)
+    t = np.atleast_1d(np.asarray(t_h, dtype=float))
+    since = t[None, None, :] - np.nan_to_num(dose_start_h, nan=np.inf)[:, :, None]
+    inside = np.clip(since, 0.0, infusion_hours)  # time infused so far
+    after = np.clip(since - infusion_hours, 0.0, None)  # time since the infusion ended
+    rate = (dose_umol / infusion_hours)[:, :, None]
+    conc = np.zeros(since.shape)
+    for ai, li in zip(a, lam, strict=True):
+        conc += ai / li * (1.0 - np.exp(-li * inside)) * np.exp(-li * after)
+    out = np.where(since > 0, rate * conc, 0.0).sum(axis=1)
+    return out[:, 0] if np.ndim(t_h) == 0 else out
+
+
+def simulate_neutrophils(
+    times_h: np.ndarray,
+    drugs: list[tuple[DrugMyelosuppression, np.ndarray, np.ndarray, np.ndarray]],
+    mtt_h: np.ndarray,
+    gamma: np.ndarray,
+    anc0_1e9_per_l: np.ndarray,
+) -> np.ndarray:
+    """ANC (10^9/L) of every patient at ``times_h`` (hours from the first dose, start 0).
+
+    ``drugs``: (parameters, slope_l_per_umol (n,), dose_start_h (n, m), dose_umol (n, m)) per
+    drug; ``mtt_h``, ``gamma``, ``anc0_1e9_per_l``: (n,) system parameters. With no drug every
+    patient stays at ANC0 (the model's steady state).
+    """
+    times_h = np.asarray(times_h, dtype=float)
+    anc0 = np.asarray(anc0_1e9_per_l, dtype=float)
+    n = anc0.size
+    if not drugs:
+        return np.repeat(anc0[:, None], times_h.size, axis=1)
+    ktr = 4.0 / np.asarray(mtt_h, dtype=float)
+    gam = np.asarray(gamma, dtype=float)
+    curves = [(_exponentials(d.pk), d.infusion_hours, s, t0, dose) for d, s, t0, dose in drugs]
+
+    def effect(t: float) -> np.ndarray:
+        e = np.zeros(n)
+        for (a, lam), inf, slope, start, dose in curves:
+            since = t - np.nan_to_num(start, nan=np.inf)
+            inside = np.clip(since, 0.0, inf)
+            after = np.clip(since - inf, 0.0, None)
+            c = sum(
+                ai / li * (1.0 - np.exp(-li * inside)) * np.exp(-li * after)
+                for ai, li in zip(a, lam, strict=True)
+            )
+            e += slope * np.where(since > 0, dose / inf * c, 0.0).sum(axis=1)
+        return e
+
+    def rhs(t: float, y: np.ndarray) -> np.ndarray:
+        prol, t1, t2, t3, circ = y.reshape(5, n)
+        feedback = np.power(1.0 / np.maximum(circ, 1e-12), gam)
+        return np.concatenate(
+            [
+                ktr * prol * ((1.0 - effect(t)) * feedback - 1.0),
+                ktr * (prol - t1),
+                ktr * (t1 - t2),
+                ktr * (t2 - t3),
+                ktr * (t3 - circ),
+            ]
+        )
+
+    # integrate piecewise: small steps while drug is present (hours after each dose start)
+    starts = np.unique(np.concatenate([np.ravel(s) for _, _, s, _ in drugs]))
+    starts = starts[np.isfinite(starts)]
+    longest = max(d.infusion_hours for d, *_ in drugs)
+    edges = np.unique(np.concatenate([[0.0, times_h[-1]], starts, starts + longest + 72.0]))
+    edges = edges[(edges >= 0) & (edges <= times_h[-1])]
+    y = np.ones(5 * n)
+    out = np.empty((n, times_h.size))
+    done = times_h <= edges[0]
+    out[:, done] = 1.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        near = np.any((starts <= lo) & (lo < starts + longest + 72.0))
+        wanted = times_h[(times_h > lo) & (times_h <= hi)]
+        sol = solve_ivp(
+            rhs,
+            (lo, hi),
+            y,
+            method="RK45",
+            t_eval=np.unique(np.append(wanted, hi)),
+            rtol=1e-6,
+            atol=1e-9,
+            max_step=0.5 if near else np.inf,
+        )
+        if not sol.success:  # pragma: no cover - RK45 on this smooth system does not fail
+            raise InputError(f"neutrophil model integration failed: {sol.message}")
+        if wanted.size:
+            at = np.searchsorted(sol.t, wanted)
+            out[:, np.searchsorted(times_h, wanted)] = sol.y[4 * n :, at]
+        y = sol.y[:, -1]
+    return anc0[:, None] * out
+
+
+def grade_neutrophil_count(
+    anc_1e9_per_l: np.ndarray, lln_1e9_per_l: float = 2.0
+) -> np.ndarray:
+    """CTCAE v5.0 grade (0-4) of "Neutrophil count decreased" for ANC in 10^9/L.
+
+    Grade 1: < LLN - 1.5; grade 2: < 1.5 - 1.0; grade 3: < 1.0 - 0.5; grade 4: < 0.5 x 10^9/L.
+    """
+    anc = np.asarray(anc_1e9_per_l, dtype=float)
+    if np.any(anc < 0):
+        raise InputError("neutrophil counts must be >= 0", fix="pass counts in 10^9 cells/L")
+    thresholds = np.array([lln_1e9_per_l, *CTCAE_NEUTROPHIL_THRESHOLDS_1E9_PER_L])
+    return (anc[..., None] < thresholds).sum(axis=-1).astype(int)
+
+
+class NeutropeniaResult(BaseModel):
+    """Per-patient worst neutropenia of an arm (arrays aligned with the patient table)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    worst_grade: np.ndarray
+    nadir_anc_1e9_per_l: np.ndarray
+    nadir_day: np.ndarray
+    drugs: tuple[str, ...]
+
+
+def _dose_matrix(doses: pd.DataFrame, patient_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(n, m) start hours and mg of one drug's doses per patient, padded with nan / 0."""
+    n = patient_ids.size
+    row = pd.Index(patient_ids).get_indexer(doses["patient_id"].to_numpy())
+    keep = row >= 0
+    row = row[keep]
+    day = doses["day"].to_numpy(dtype=float)[keep]
+    mg = doses["amount"].to_numpy(dtype=float)[keep]
+    counts = np.bincount(row, minlength=n)
+    m = max(int(counts.max()) if counts.size else 0, 1)
+    order = np.lexsort((day, row))
+    slot = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    start = np.full((n, m), np.nan)
+    amount = np.zeros((n, m))
+    start[row[order], slot] = 24.0 * day[order]
+    amount[row[order], slot] = mg[order]
+    return start, amount
+
+
+def neutropenia_from_dose_log(
+    doses: pd.DataFrame,
+    patient_ids: np.ndarray,
+    normal_draws: np.ndarray | None = None,
+    catalog: MyelosuppressionCatalog | None = None,
+    horizon_days: float | None = None,
+) -> NeutropeniaResult | None:
+    """Worst CTCAE neutropenia grade of each patient from the arm's dose log.
+
+    ``doses``: columns patient_id, drug, day, amount (mg), amount_unit (the trial engine's dose
+    log, doses actually given). ``normal_draws``: (n, len(catalog.variability_columns()))
+    standard normals from the patient's seeded stream (``None``: typical patients).
+    Returns ``None`` when no dose is of a modelled drug (the arm has no myelosuppression).
+    """
+    catalog = catalog or load_myelosuppression_catalog()
+    patient_ids = np.asarray(patient_ids)
+    n = patient_ids.size
+    given = doses[doses["drug"].isin(list(catalog.drugs))]
+    if given.empty or n == 0:
+        return None
+    if (given["amount_unit"] != "mg").any():
+        bad = given.loc[given["amount_unit"] != "mg", ["drug", "amount_unit"]].iloc[0]
+        raise InputError(
+            f"{bad['drug']} is logged in {bad['amount_unit']}; the neutropenia model needs mg",
+            source="dose log",
+            fix="dose myelosuppressive chemotherapy in mg, mg/m2 or mg/kg",
+        )
+    cols = catalog.variability_columns()
+    z = np.zeros((n, len(cols))) if normal_draws is None else np.asarray(normal_draws, float)
+    if z.shape != (n, len(cols)):
+        raise InputError(
+            f"normal_draws has shape {z.shape}, expected {(n, len(cols))}",
+            fix="draw one standard normal per patient and variability column",
+        )
+    col = {c: z[:, i] for i, c in enumerate(cols)}
+    order = list(dict.fromkeys(given["drug"]))  # regimen order: the first sets MTT and gamma
+    first = catalog.drugs[order[0]]
+    mtt = first.mtt_h * np.exp(np.sqrt(first.omega2_mtt) * col[f"{order[0]}_mtt"])
+    gamma = np.full(n, first.gamma)
+    base = catalog.baseline
+    anc0 = base.anc_1e9_per_l * np.exp(np.sqrt(base.omega2_anc) * col["anc"])
+    inputs, last_h = [], 0.0
+    for key in order:
+        drug = catalog.drugs[key]
+        start, mg = _dose_matrix(given[given["drug"] == key], patient_ids)
+        slope = drug.slope_l_per_umol * np.exp(np.sqrt(drug.omega2_slope) * col[f"{key}_slope"])
+        inputs.append((drug, slope, start, mg * 1000.0 / drug.molecular_weight_g_per_mol))
+        last_h = max(last_h, float(np.nanmax(start)))
+    end_h = last_h + 24.0 * RECOVERY_WINDOW_DAYS
+    if horizon_days is not None:
+        end_h = min(end_h, 24.0 * horizon_days)
+    times = np.arange(0.0, end_h + 1e-9, 6.0)
+    anc = simulate_neutrophils(times, inputs, mtt, gamma, anc0)
+    nadir_idx = anc.argmin(axis=1)
+    nadir = anc[np.arange(n), nadir_idx]
+    worst = grade_neutrophil_count(nadir, base.lln_1e9_per_l)
+    emergent = np.where(worst > grade_neutrophil_count(anc0, base.lln_1e9_per_l), worst, 0)
+    return NeutropeniaResult(
+        worst_grade=emergent,
+        nadir_anc_1e9_per_l=nadir,
+        nadir_day=times[nadir_idx] / 24.0,
+        drugs=tuple(order),
+    )
+
+
+def _solve_pemetrexed_slope(target_nadir: float = 2.74, bsa_m2: float = 1.8) -> float:
+    """The pemetrexed slope that gives the typical patient ``target_nadir`` after 500 mg/m2
+    (Latz 2006's model-predicted typical nadir; see the data file)."""
+    from scipy.optimize import brentq
+
+    catalog = load_myelosuppression_catalog()
+    drug = catalog.drugs["pemetrexed"]
+    start = np.array([[0.0]])
+    umol = np.array([[500.0 * bsa_m2 * 1000.0 / drug.molecular_weight_g_per_mol]])
+    times = np.arange(0.0, 24.0 * 30, 2.0)
+    anc0 = np.array([catalog.baseline.anc_1e9_per_l])
+
+    def nadir(slope: float) -> float:
+        anc = simulate_neutrophils(
+            times, [(drug, np.array([slope]), start, umol)], [drug.mtt_h], [drug.gamma], anc0
+        )
+        return float(anc.min()) - target_nadir
+
+    return brentq(nadir, 1e-3, 10.0, xtol=1e-5)
+
+
+if __name__ == "__main__":  # pragma: no cover - re-derives a data-file value
+    print(f"pemetrexed slope_l_per_umol = {_solve_pemetrexed_slope():.4f}")
