@@ -256,9 +256,7 @@ def simulate_neutrophils(
     return anc0[:, None] * out
 
 
-def grade_neutrophil_count(
-    anc_1e9_per_l: np.ndarray, lln_1e9_per_l: float = 2.0
-) -> np.ndarray:
+def grade_neutrophil_count(anc_1e9_per_l: np.ndarray, lln_1e9_per_l: float = 2.0) -> np.ndarray:
     """CTCAE v5.0 grade (0-4) of "Neutrophil count decreased" for ANC in 10^9/L.
 
     Grade 1: < LLN - 1.5; grade 2: < 1.5 - 1.0; grade 3: < 1.0 - 0.5; grade 4: < 0.5 x 10^9/L.
