@@ -12,9 +12,8 @@ circulating neutrophils (Circ), all with rate constant ktr = 4/MTT::
 C_d is the plasma concentration (umol/L) of drug d from a linear mammillary PK model (one to
 three compartments, zero-order infusions) evaluated analytically from the dose log. The states
 are integrated relative to baseline (all start at 1), so Circ0 is only a scale: the absolute
-neutrophil count is ANC = ANC0 * Circ/Circ0. Drugs whose published fit is of leukocytes
-(paclitaxel) are applied as the same relative fall of neutrophils (an assumption, stated in the
-data file). In a combination the system parameters (MTT, gamma) are those of the first modelled
+neutrophil count is ANC = ANC0 * Circ/Circ0 with ANC0 a patient property shared by all drugs.
+In a combination the system parameters (MTT, gamma) are those of the first modelled
 drug of the regimen and the drug effects add (an assumption; Friberg 2002 found the system
 parameters consistent across drugs).
 
@@ -34,7 +33,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from scipy.integrate import solve_ivp
 
 from immunotwin.errors import CatalogError, InputError
 
@@ -45,6 +43,7 @@ __all__ = [
     "grade_neutrophil_count",
     "load_myelosuppression_catalog",
     "neutropenia_from_dose_log",
+    "neutrophil_nadir",
     "plasma_concentration_umol_per_l",
     "simulate_neutrophils",
 ]
@@ -85,7 +84,6 @@ class DrugMyelosuppression(_Frozen):
     mtt_h: float = Field(gt=0)
     omega2_mtt: float = Field(ge=0)
     gamma: float = Field(gt=0)
-    observed: Literal["neutrophils", "leukocytes"]
     molecular_weight_g_per_mol: float = Field(gt=0)
     infusion_hours: float = Field(gt=0)
     source: str
@@ -176,6 +174,149 @@ def plasma_concentration_umol_per_l(
     return out[:, 0] if np.ndim(t_h) == 0 else out
 
 
+# Dormand-Prince 5(4) tableau (Hairer, Norsett & Wanner, Solving ODEs I, 1993, Table 5.2)
+_C = (0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0)
+_A = (
+    (),
+    (1 / 5,),
+    (3 / 40, 9 / 40),
+    (44 / 45, -56 / 15, 32 / 9),
+    (19372 / 6561, -25360 / 2187, 64448 / 6561, -212 / 729),
+    (9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656),
+)
+_B5 = (35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84)
+_E = (  # b5 - b4 (the seventh stage is the FSAL stage at the new point)
+    71 / 57600,
+    0.0,
+    -71 / 16695,
+    71 / 1920,
+    -17253 / 339200,
+    22 / 525,
+    -1 / 40,
+)
+DOSE_MEMORY_H = 24.0 * 28
+"""A dose's plasma concentration is counted for 28 days after its start (the slowest phase of
+the catalogued PK is below 1e-6 of the peak by then)."""
+MAX_STEP_H = 48.0
+"""Largest integration step (h)."""
+_THETAS = (0.25, 0.5, 0.75, 1.0)
+"""Points inside each accepted step at which the nadir is looked for (1.0: the end point)."""
+
+
+class _Drive:
+    """E(t) = sum over drugs of slope * C(t), per patient at per-patient times, summed slot by
+    slot in a fixed order (so a patient's value never depends on which patients share a batch)."""
+
+    def __init__(self, drugs) -> None:
+        self.parts = []
+        for drug, slope, start, dose in drugs:
+            a, lam = _exponentials(drug.pk)
+            start = np.asarray(start, dtype=float)
+            rate = np.asarray(dose, dtype=float) / drug.infusion_hours
+            with np.errstate(all="ignore"):
+                lo = np.where(np.isnan(start).all(axis=0), np.inf, np.nanmin(start, axis=0))
+                hi = np.where(np.isnan(start).all(axis=0), -np.inf, np.nanmax(start, axis=0))
+            window = list(zip(lo.tolist(), (hi + DOSE_MEMORY_H).tolist(), strict=True))
+            part = (a, lam, drug.infusion_hours, np.asarray(slope, float), start, rate, window)
+            self.parts.append(part)
+
+    def breakpoints(self) -> np.ndarray:
+        """Every infusion start and end (h) of each patient, (n, 2 x total doses), nan-padded:
+        the drive's kinks, which the integrator lands on."""
+        return np.concatenate([np.hstack([p[4], p[4] + p[2]]) for p in self.parts], axis=1)
+
+    def __call__(self, t: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """E at times ``t`` of the patients ``rows``."""
+        e = np.zeros(t.shape)
+        t_lo, t_hi = float(t.min()), float(t.max())
+        for a, lam, inf, slope, start, rate, window in self.parts:
+            a_over_lam, lam = (a / lam)[None, :], lam[None, :]
+            conc = np.zeros(t.shape)
+            for j, (lo, hi) in enumerate(window):
+                if t_hi <= lo or t_lo >= hi:  # no patient of the batch has this dose live
+                    continue
+                since = t - start[rows, j]
+                live = (since > 0) & (since < DOSE_MEMORY_H)  # nan start: never live
+                inside = np.clip(since, 0.0, inf)[:, None]
+                after = np.clip(since - inf, 0.0, None)[:, None]
+                c = (a_over_lam * -np.expm1(-lam * inside) * np.exp(-lam * after)).sum(axis=1)
+                conc = conc + np.where(live, rate[rows, j] * c, 0.0)
+            e = e + slope[rows] * conc
+        return e
+
+
+def _integrate(drive, ktr, gam, t_end, out_times=None, rtol=1e-4, atol=1e-7):
+    """Per-patient adaptive Dormand-Prince integration of the Friberg chain (states relative to
+    baseline). Every patient has its own time and step size and only its own numbers enter its
+    arithmetic, so its trajectory does not depend on the other rows (chunking-invariant).
+    Returns (values at ``out_times`` (n, k), nadir (n,), nadir time (n,))."""
+    n = ktr.size
+    y = np.ones((n, 5))
+    y[:, 0] = 0.0  # log(Prol/Prol0): smooth even while the drug empties the pool
+    t = np.zeros(n)
+    h = np.full(n, 0.1)
+    out_times = np.empty(0) if out_times is None else np.asarray(out_times, dtype=float)
+    out = np.ones((n, out_times.size))
+    ext = np.append(out_times, np.inf)
+    nxt = np.full(n, int(np.searchsorted(out_times, 0.0, side="right")))
+    starts = np.nan_to_num(drive.breakpoints(), nan=np.inf)
+    nadir, nadir_t = np.ones(n), np.zeros(n)
+
+    for _ in range(10_000_000):
+        rows = np.flatnonzero(t < t_end)
+        if rows.size == 0:
+            break
+        tr, yr, hr, kr, gr = t[rows], y[rows], h[rows], ktr[rows][:, None], gam[rows]
+
+        def rhs(tt, yy, rows=rows, kr=kr, gr=gr):
+            log_prol, t1, t2, t3, circ = yy.T
+            fb = np.power(1.0 / np.maximum(circ, 1e-12), gr)
+            drug = drive(tt, rows)
+            prol = np.exp(log_prol)
+            return kr * np.stack(
+                [(1.0 - drug) * fb - 1.0, prol - t1, t1 - t2, t2 - t3, t3 - circ], axis=1
+            )
+
+        upcoming = np.where(starts[rows] > tr[:, None], starts[rows], np.inf).min(axis=1)
+        target = np.minimum(np.minimum(ext[nxt[rows]], t_end[rows]), upcoming)
+        step = np.minimum(np.minimum(hr, MAX_STEP_H), target - tr)
+        k = [rhs(tr, yr)]
+        for c, coefficients in zip(_C[1:], _A[1:], strict=True):
+            incr = sum(aij * kj for aij, kj in zip(coefficients, k, strict=False))
+            k.append(rhs(tr + c * step, yr + step[:, None] * incr))
+        y_new = yr + step[:, None] * sum(b * kj for b, kj in zip(_B5, k, strict=False))
+        k.append(rhs(tr + step, y_new))
+        err_vec = step[:, None] * sum(e * kj for e, kj in zip(_E, k, strict=True))
+        scale = atol + rtol * np.maximum(np.abs(yr), np.abs(y_new))
+        err = np.sqrt(np.mean((err_vec / scale) ** 2, axis=1))
+        ok = err <= 1.0
+        landed = ok & (step == target - tr)
+        t_old, yr_old = tr, yr
+        tr = np.where(ok, np.where(landed, target, tr + step), tr)
+        yr = np.where(ok[:, None], y_new, yr)
+        # nadir: step end points and a cubic Hermite interpolant inside the step (y, f at both
+        # ends; third order, no extra right-hand-side evaluations)
+        c0, c1, f0, f1 = yr_old[:, 4], yr[:, 4], k[0][:, 4], k[-1][:, 4]
+        for theta in _THETAS:
+            h00 = (1 + 2 * theta) * (1 - theta) ** 2
+            h10 = theta * (1 - theta) ** 2
+            h01 = theta**2 * (3 - 2 * theta)
+            h11 = theta**2 * (theta - 1)
+            inner = h00 * c0 + h10 * step * f0 + h01 * c1 + h11 * step * f1
+            lower = ok & (inner < nadir[rows])
+            nadir[rows] = np.where(lower, inner, nadir[rows])
+            nadir_t[rows] = np.where(lower, t_old + theta * step, nadir_t[rows])
+        hit = landed & (tr == ext[nxt[rows]])
+        if hit.any():
+            out[rows[hit], nxt[rows[hit]]] = yr[hit, 4]
+            nxt[rows[hit]] += 1
+        factor = np.clip(0.9 * np.power(np.maximum(err, 1e-10), -0.2), 0.2, 5.0)
+        hr = step * factor
+        hr = np.where(landed & (tr == upcoming), np.minimum(hr, 0.05), hr)  # at a kink
+        t[rows], y[rows], h[rows] = tr, yr, hr
+    return out, nadir, nadir_t
+
+
 def simulate_neutrophils(
     times_h: np.ndarray,
     drugs: list[tuple[DrugMyelosuppression, np.ndarray, np.ndarray, np.ndarray]],
@@ -191,69 +332,33 @@ def simulate_neutrophils(
     """
     times_h = np.asarray(times_h, dtype=float)
     anc0 = np.asarray(anc0_1e9_per_l, dtype=float)
-    n = anc0.size
     if not drugs:
         return np.repeat(anc0[:, None], times_h.size, axis=1)
     ktr = 4.0 / np.asarray(mtt_h, dtype=float)
     gam = np.asarray(gamma, dtype=float)
-    curves = [(_exponentials(d.pk), d.infusion_hours, s, t0, dose) for d, s, t0, dose in drugs]
-
-    def effect(t: float) -> np.ndarray:
-        e = np.zeros(n)
-        for (a, lam), inf, slope, start, dose in curves:
-            since = t - np.nan_to_num(start, nan=np.inf)
-            inside = np.clip(since, 0.0, inf)
-            after = np.clip(since - inf, 0.0, None)
-            c = sum(
-                ai / li * (1.0 - np.exp(-li * inside)) * np.exp(-li * after)
-                for ai, li in zip(a, lam, strict=True)
-            )
-            e += slope * np.where(since > 0, dose / inf * c, 0.0).sum(axis=1)
-        return e
-
-    def rhs(t: float, y: np.ndarray) -> np.ndarray:
-        prol, t1, t2, t3, circ = y.reshape(5, n)
-        feedback = np.power(1.0 / np.maximum(circ, 1e-12), gam)
-        return np.concatenate(
-            [
-                ktr * prol * ((1.0 - effect(t)) * feedback - 1.0),
-                ktr * (prol - t1),
-                ktr * (t1 - t2),
-                ktr * (t2 - t3),
-                ktr * (t3 - circ),
-            ]
-        )
-
-    # integrate piecewise: small steps while drug is present (hours after each dose start)
-    starts = np.unique(np.concatenate([np.ravel(s) for _, _, s, _ in drugs]))
-    starts = starts[np.isfinite(starts)]
-    longest = max(d.infusion_hours for d, *_ in drugs)
-    edges = np.unique(np.concatenate([[0.0, times_h[-1]], starts, starts + longest + 72.0]))
-    edges = edges[(edges >= 0) & (edges <= times_h[-1])]
-    y = np.ones(5 * n)
-    out = np.empty((n, times_h.size))
-    done = times_h <= edges[0]
-    out[:, done] = 1.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        near = np.any((starts <= lo) & (lo < starts + longest + 72.0))
-        wanted = times_h[(times_h > lo) & (times_h <= hi)]
-        sol = solve_ivp(
-            rhs,
-            (lo, hi),
-            y,
-            method="RK45",
-            t_eval=np.unique(np.append(wanted, hi)),
-            rtol=1e-6,
-            atol=1e-9,
-            max_step=0.5 if near else np.inf,
-        )
-        if not sol.success:  # pragma: no cover - RK45 on this smooth system does not fail
-            raise InputError(f"neutrophil model integration failed: {sol.message}")
-        if wanted.size:
-            at = np.searchsorted(sol.t, wanted)
-            out[:, np.searchsorted(times_h, wanted)] = sol.y[4 * n :, at]
-        y = sol.y[:, -1]
+    end = np.full(anc0.size, float(times_h.max(initial=0.0)))
+    out, _, _ = _integrate(_Drive(drugs), ktr, gam, end, times_h)
+    out[:, times_h <= 0] = 1.0
     return anc0[:, None] * out
+
+
+def neutrophil_nadir(
+    drugs: list[tuple[DrugMyelosuppression, np.ndarray, np.ndarray, np.ndarray]],
+    mtt_h: np.ndarray,
+    gamma: np.ndarray,
+    anc0_1e9_per_l: np.ndarray,
+    end_h: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest ANC (10^9/L) of each patient up to ``end_h`` (n,) and its time (h), read from
+    the integration's step points (steps of at most :data:`MAX_STEP_H`)."""
+    anc0 = np.asarray(anc0_1e9_per_l, dtype=float)
+    _, nadir, when = _integrate(
+        _Drive(drugs),
+        4.0 / np.asarray(mtt_h, dtype=float),
+        np.asarray(gamma, dtype=float),
+        np.asarray(end_h, dtype=float),
+    )
+    return anc0 * nadir, when
 
 
 def grade_neutrophil_count(anc_1e9_per_l: np.ndarray, lln_1e9_per_l: float = 2.0) -> np.ndarray:
@@ -303,19 +408,25 @@ def neutropenia_from_dose_log(
     normal_draws: np.ndarray | None = None,
     catalog: MyelosuppressionCatalog | None = None,
     horizon_days: float | None = None,
+    drug_order: list[str] | None = None,
 ) -> NeutropeniaResult | None:
     """Worst CTCAE neutropenia grade of each patient from the arm's dose log.
 
     ``doses``: columns patient_id, drug, day, amount (mg), amount_unit (the trial engine's dose
     log, doses actually given). ``normal_draws``: (n, len(catalog.variability_columns()))
     standard normals from the patient's seeded stream (``None``: typical patients).
-    Returns ``None`` when no dose is of a modelled drug (the arm has no myelosuppression).
+    ``drug_order``: the arm's modelled drugs in regimen order (the first sets MTT and gamma;
+    default: order of first appearance in ``doses``). Returns ``None`` when no drug is
+    modelled (the arm has no myelosuppression).
     """
     catalog = catalog or load_myelosuppression_catalog()
     patient_ids = np.asarray(patient_ids)
     n = patient_ids.size
     given = doses[doses["drug"].isin(list(catalog.drugs))]
-    if given.empty or n == 0:
+    if drug_order is None:
+        drug_order = list(dict.fromkeys(given["drug"]))
+    order = [d for d in drug_order if d in catalog.drugs]
+    if not order or n == 0:
         return None
     if (given["amount_unit"] != "mg").any():
         bad = given.loc[given["amount_unit"] != "mg", ["drug", "amount_unit"]].iloc[0]
@@ -332,32 +443,29 @@ def neutropenia_from_dose_log(
             fix="draw one standard normal per patient and variability column",
         )
     col = {c: z[:, i] for i, c in enumerate(cols)}
-    order = list(dict.fromkeys(given["drug"]))  # regimen order: the first sets MTT and gamma
     first = catalog.drugs[order[0]]
     mtt = first.mtt_h * np.exp(np.sqrt(first.omega2_mtt) * col[f"{order[0]}_mtt"])
     gamma = np.full(n, first.gamma)
     base = catalog.baseline
     anc0 = base.anc_1e9_per_l * np.exp(np.sqrt(base.omega2_anc) * col["anc"])
-    inputs, last_h = [], 0.0
+    inputs = []
+    last_h = np.zeros(n)
     for key in order:
         drug = catalog.drugs[key]
         start, mg = _dose_matrix(given[given["drug"] == key], patient_ids)
         slope = drug.slope_l_per_umol * np.exp(np.sqrt(drug.omega2_slope) * col[f"{key}_slope"])
         inputs.append((drug, slope, start, mg * 1000.0 / drug.molecular_weight_g_per_mol))
-        last_h = max(last_h, float(np.nanmax(start)))
+        last_h = np.fmax(last_h, np.nanmax(np.fmax(start, 0.0), axis=1, initial=0.0))
     end_h = last_h + 24.0 * RECOVERY_WINDOW_DAYS
     if horizon_days is not None:
-        end_h = min(end_h, 24.0 * horizon_days)
-    times = np.arange(0.0, end_h + 1e-9, 6.0)
-    anc = simulate_neutrophils(times, inputs, mtt, gamma, anc0)
-    nadir_idx = anc.argmin(axis=1)
-    nadir = anc[np.arange(n), nadir_idx]
+        end_h = np.minimum(end_h, 24.0 * horizon_days)
+    nadir, when = neutrophil_nadir(inputs, mtt, gamma, anc0, end_h)
     worst = grade_neutrophil_count(nadir, base.lln_1e9_per_l)
     emergent = np.where(worst > grade_neutrophil_count(anc0, base.lln_1e9_per_l), worst, 0)
     return NeutropeniaResult(
         worst_grade=emergent,
         nadir_anc_1e9_per_l=nadir,
-        nadir_day=times[nadir_idx] / 24.0,
+        nadir_day=when / 24.0,
         drugs=tuple(order),
     )
 

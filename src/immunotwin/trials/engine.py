@@ -305,8 +305,8 @@ def _neutropenia(spec, arm_index, plan, patients, endpoints, start, block):
     share it across arms), so serial and chunked runs agree and other draws are unchanged."""
     catalog = load_myelosuppression_catalog()
     doses = plan.doses
-    doses = doses[doses["drug"].isin(list(catalog.drugs))]
-    if doses.empty:
+    order = [d for d in dict.fromkeys(doses["drug"]) if d in catalog.drugs]  # regimen order
+    if not order:
         return None
     ids = patients["patient_id"].to_numpy()
     stop = pd.Series(np.minimum(endpoints.response.pd_day, endpoints.death_day), index=ids)
@@ -314,7 +314,7 @@ def _neutropenia(spec, arm_index, plan, patients, endpoints, start, block):
     key = [spec.seed, 0x4E7, arm_index if not spec.paired_patients else 0]
     rng = BlockRandom(key, start, len(ids), block)
     draws = rng.standard_normal((len(ids), len(catalog.variability_columns())))
-    return neutropenia_from_dose_log(doses, ids, draws, catalog, spec.follow_up_days)
+    return neutropenia_from_dose_log(doses, ids, draws, catalog, spec.follow_up_days, order)
 
 
 def _il2_holds(result, grid, plan, model, patient_ids: np.ndarray):
