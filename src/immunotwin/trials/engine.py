@@ -40,6 +40,10 @@ from immunotwin.outcomes import (
     true_spd_mm2,
     visit_days,
 )
+from immunotwin.outcomes.myelosuppression import (
+    load_myelosuppression_catalog,
+    neutropenia_from_dose_log,
+)
 from immunotwin.population.biomarker_map import BASELINE_LESIONS, apply_biomarkers
 from immunotwin.population.calibration import ParameterSet, apply_calibration
 from immunotwin.population.catalog import load_tumor_catalog
@@ -293,6 +297,26 @@ def _toxicity(compiled, result, params, cell_therapy: bool = False):
     return grades
 
 
+def _neutropenia(spec, arm_index, plan, patients, endpoints, start, block):
+    """Worst CTCAE neutropenia of each patient from the chemotherapy actually given (doses up
+    to progression or death, as in the dose log), Friberg 2002 model
+    (:mod:`immunotwin.outcomes.myelosuppression`); ``None`` when the arm has no modelled
+    myelosuppressive drug. Variability comes from its own per-block stream (paired patients
+    share it across arms), so serial and chunked runs agree and other draws are unchanged."""
+    catalog = load_myelosuppression_catalog()
+    doses = plan.doses
+    order = [d for d in dict.fromkeys(doses["drug"]) if d in catalog.drugs]  # regimen order
+    if not order:
+        return None
+    ids = patients["patient_id"].to_numpy()
+    stop = pd.Series(np.minimum(endpoints.response.pd_day, endpoints.death_day), index=ids)
+    doses = doses[doses["day"].to_numpy() <= stop.loc[doses["patient_id"]].to_numpy()]
+    key = [spec.seed, 0x4E7, arm_index if not spec.paired_patients else 0]
+    rng = BlockRandom(key, start, len(ids), block)
+    draws = rng.standard_normal((len(ids), len(catalog.variability_columns())))
+    return neutropenia_from_dose_log(doses, ids, draws, catalog, spec.follow_up_days, order)
+
+
 def _il2_holds(result, grid, plan, model, patient_ids: np.ndarray):
     """The plan with every aldesleukin dose withheld that falls while the full-schedule pass has
     capillary leak grade >= :data:`IL2_HOLD_GRADE` (grade at the last output time at or before
@@ -498,6 +522,10 @@ def run_chunk(
     endpoints = endpoints_of(result)
     cell_therapy = bool(plan.classes & CELL_THERAPY_CLASSES)
     grades = _toxicity(compiled, result, params, cell_therapy)
+    neutropenia = _neutropenia(spec, arm_index, plan, patients, endpoints, start, block)
+    grades["neutropenia"] = (
+        np.zeros(n, dtype=int) if neutropenia is None else neutropenia.worst_grade
+    )
     outcome = _arm_tables(
         arm_index,
         arm.name,
@@ -511,6 +539,9 @@ def run_chunk(
         spec.patients_per_arm,
     )
     table = outcome.patients
+    table["anc_nadir_1e9_per_l"] = (
+        np.nan if neutropenia is None else neutropenia.nadir_anc_1e9_per_l
+    )
     table["ici_discontinued_day"] = discontinue
     table["steroids_start_day"] = steroid_day
     if cell_therapy:
