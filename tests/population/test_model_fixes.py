@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from immunotwin.population.fit import POTENCY_DRUGS, STAGES, arm_class
+from immunotwin.population.fit import HAZARD_TUMOURS, POTENCY_DRUGS, STAGES, arm_class
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,6 +102,9 @@ def test_arm_class(spec, expected):
 def test_every_stage_has_a_budget_and_known_arms():
     named = {a for s in STAGES for a in ((s.arms,) if isinstance(s.arms, str) else s.arms)}
     by_drug = {a for a in named if a.startswith("drug:")}
+    by_tumour = {a for a in named if a.startswith("tumor:")}
+    assert {a[6:] for a in by_tumour} == set(HAZARD_TUMOURS)
+    named -= by_tumour
     assert {a[5:] for a in by_drug} == set(POTENCY_DRUGS)
     assert named - by_drug <= {
         "chemotherapy",

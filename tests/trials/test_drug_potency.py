@@ -78,3 +78,30 @@ def test_cell_product_potency_scales_the_per_cell_kill_rate():
     np.testing.assert_allclose(plan.parameter_values["cart_kill_rate"], 0.4 * typical)
     other, _, _ = _plan({"axicabtagene_ciloleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
     assert "cart_kill_rate" not in other.parameter_values
+
+
+def test_tumour_hazard_multiplier_scales_only_its_tumour_type():
+    pset = ParameterSet.identity().with_values({"hazard:melanoma": 0.5})
+    assert pset.tumour_hazard_multiplier == {"melanoma": 0.5}
+    assert pset.hyper_parameters()["hazard:melanoma"] == 0.5
+    base = pset.tumour_hazard_per_day
+    assert pset.survival_link("melanoma").tumour_hazard_per_day == pytest.approx(0.5 * base)
+    assert pset.survival_link("nsclc").tumour_hazard_per_day == pytest.approx(base)
+    assert pset.survival_link().tumour_hazard_per_day == pytest.approx(base)
+
+
+def test_a_lower_tumour_hazard_lengthens_survival_of_that_type_only():
+    from immunotwin.trials.engine import run_trial
+
+    spec = load_trial_spec(REPO_ROOT / "examples/calibration/keynote006_pembrolizumab.yaml")
+    spec = spec.model_copy(update={"patients_per_arm": 40, "follow_up_months": 36})
+    shipped = ParameterSet.identity()
+    longer = shipped.with_values({"hazard:melanoma": 0.3})
+    other = shipped.with_values({"hazard:nsclc": 0.3})
+    os_of = {
+        name: run_trial(spec, calibration=p).arms[0].patients["os_months"].to_numpy()
+        for name, p in (("base", shipped), ("longer", longer), ("other", other))
+    }
+    np.testing.assert_array_equal(os_of["other"], os_of["base"])
+    assert (os_of["longer"] >= os_of["base"] - 1e-9).all()
+    assert os_of["longer"].mean() > os_of["base"].mean()

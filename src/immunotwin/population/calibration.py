@@ -40,7 +40,9 @@ progression driven by new lesions)."""
 
 
 POTENCY_PREFIX = "potency:"
-"""Hyper-parameter name prefix of a per-drug chemotherapy potency (``potency:carboplatin``)."""
+"""Hyper-parameter name prefix of a per-drug potency (``potency:carboplatin``)."""
+HAZARD_PREFIX = "hazard:"
+"""Hyper-parameter name prefix of a tumour type's death-hazard multiplier (``hazard:melanoma``)."""
 
 
 class ParameterSet(BaseModel):
@@ -61,12 +63,16 @@ class ParameterSet(BaseModel):
         default_factory=dict, description="x cancer-cell kill of a chemotherapy, by drug key"
     )
     tumour_hazard_per_day: float = Field(default=SurvivalLink().tumour_hazard_per_day, gt=0)
+    tumour_hazard_multiplier: dict[str, float] = Field(
+        default_factory=dict,
+        description="x tumour_hazard_per_day by tumour type key (that population's prognosis)",
+    )
     new_lesion_rate_per_day: float = Field(default=DEFAULT_NEW_LESION_RATE_PER_DAY, gt=0)
     objective: dict[str, Any] = Field(default_factory=dict)
     fitted_to: list[dict[str, str]] = Field(default_factory=list)
     notes: str = ""
 
-    @field_validator("multipliers", "drug_potency")
+    @field_validator("multipliers", "drug_potency", "tumour_hazard_multiplier")
     @classmethod
     def _positive(cls, v: dict[str, float]) -> dict[str, float]:
         bad = {k: x for k, x in v.items() if not (np.isfinite(x) and x > 0)}
@@ -79,25 +85,31 @@ class ParameterSet(BaseModel):
         """The uncalibrated model: no multipliers, catalogue hazards."""
         return cls(version="uncalibrated", method="none")
 
-    def survival_link(self) -> SurvivalLink:
-        """The death-hazard link with this set's tumour hazard."""
-        return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day)
+    def survival_link(self, tumor_type: str | None = None) -> SurvivalLink:
+        """The death-hazard link with this set's tumour hazard (x the tumour type's multiplier)."""
+        factor = self.tumour_hazard_multiplier.get(tumor_type, 1.0) if tumor_type else 1.0
+        return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day * factor)
 
     def with_values(self, values: dict[str, float]) -> ParameterSet:
         """A copy with hyper-parameters replaced: keys ``tumour_hazard_per_day``,
-        ``new_lesion_rate_per_day`` or a model parameter name (a multiplier)."""
+        ``new_lesion_rate_per_day``, ``potency:<drug>``, ``hazard:<tumour type>`` or a model
+        parameter name (a multiplier)."""
         multipliers = dict(self.multipliers)
         potency = dict(self.drug_potency)
+        hazard = dict(self.tumour_hazard_multiplier)
         update: dict[str, Any] = {}
         for key, value in values.items():
             if key in ("tumour_hazard_per_day", "new_lesion_rate_per_day"):
                 update[key] = float(value)
             elif key.startswith(POTENCY_PREFIX):
                 potency[key.removeprefix(POTENCY_PREFIX)] = float(value)
+            elif key.startswith(HAZARD_PREFIX):
+                hazard[key.removeprefix(HAZARD_PREFIX)] = float(value)
             else:
                 multipliers[key] = float(value)
         update["multipliers"] = multipliers
         update["drug_potency"] = potency
+        update["tumour_hazard_multiplier"] = hazard
         return self.model_copy(update=update)
 
     def hyper_parameters(self) -> dict[str, float]:
@@ -105,6 +117,7 @@ class ParameterSet(BaseModel):
         return {
             **self.multipliers,
             **{f"{POTENCY_PREFIX}{drug}": v for drug, v in self.drug_potency.items()},
+            **{f"{HAZARD_PREFIX}{t}": v for t, v in self.tumour_hazard_multiplier.items()},
             "tumour_hazard_per_day": self.tumour_hazard_per_day,
             "new_lesion_rate_per_day": self.new_lesion_rate_per_day,
         }

@@ -31,7 +31,8 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   expansion on the high-dose IL-2 arms, Brent), (6-8) each adoptive
   product class's own potency (TCR-T tumour access, TIL reactive fraction, T-cell-engager
   kill, oncolytic lysis) on its arm's ORR/CR (Brent), sipuleucel-T's growth arrest on the
-  IMPACT OS hazard ratio (Brent), (9) growth-rate multiplier and death
+  IMPACT OS hazard ratio (Brent), the death-hazard multiplier of each of
+  :data:`HAZARD_TUMOURS` on its arms' median OS (Brent), (9) growth-rate multiplier and death
   hazard on every arm and endpoint (Nelder-Mead). Each stage
   has its own evaluation budget, so the time-to-event stage is always reached; a stage
   evaluates only its arms (the chemotherapy arms cost ~40 % of a full evaluation), and
@@ -54,7 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from immunotwin.population.calibration import POTENCY_PREFIX, ParameterSet
+from immunotwin.population.calibration import HAZARD_PREFIX, POTENCY_PREFIX, ParameterSet
 from immunotwin.population.validation import (
     MEDIAN_TOLERANCE,
     ORR_TOLERANCE_PP,
@@ -113,6 +114,10 @@ cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy ar
 (maximal growth inhibition), tumour-targeting antibodies (Fc effector maxima) and CAR-T/TCR-T
 products (per-cell kill rate: products differ in costimulatory domain, dose and manufacture,
 and their kinetics are fitted per product, Stein 2019)."""
+
+HAZARD_TUMOURS = ("nsclc", "nsclc_squamous", "melanoma", "rcc", "urothelial")
+"""Tumour types with their own death-hazard multiplier (``hazard:<type>``): those with at least
+three calibration arms reporting median OS, so a type's prognosis is not fitted to one arm."""
 
 POTENCY_HOME_CLASS = {
     "chemotherapy": "chemotherapy",
@@ -187,6 +192,12 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     ),
     HyperParameter(
         "il2_effector_expansion_rate", 0.2, 10.0, 1.0, "x IL-2-driven effector expansion"
+    ),
+    *(
+        HyperParameter(
+            f"{HAZARD_PREFIX}{tumour}", 0.2, 5.0, 1.0, f"x death hazard of {tumour} (prognosis)"
+        )
+        for tumour in HAZARD_TUMOURS
     ),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
     HyperParameter(
@@ -336,6 +347,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("T-cell engager", ("tce_kill_rate",), "t_cell_engager", ("orr", "cr"), 5),
     Stage("oncolytic virus", ("oncolytic_lysis_rate",), "oncolytic_virus", ("orr", "cr"), 5),
     Stage("sipuleucel-T", ("sipuleucel_growth_delay",), "cancer_vaccine", ("os_hr",), 5),
+    *(
+        Stage(f"{tumour} survival", (f"{HAZARD_PREFIX}{tumour}",), f"tumor:{tumour}", ("os",), 5)
+        for tumour in HAZARD_TUMOURS
+    ),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
@@ -380,6 +395,13 @@ def arm_drugs(spec_path: str | Path, *, root: Path) -> frozenset[str]:
 
     spec = load_trial_spec(Path(root) / spec_path)
     return frozenset(item.drug for arm in spec.arms for item in arm.regimen)
+
+
+def arm_tumour(spec_path: str | Path, *, root: Path) -> str:
+    """Tumour type key of the calibration spec."""
+    from immunotwin.trials.load import load_trial_spec
+
+    return load_trial_spec(Path(root) / spec_path).tumor_type
 
 
 def arm_class(spec_path: str | Path, *, root: Path) -> str:
@@ -471,6 +493,7 @@ def fit_hyperparameters(
     runs_cache: dict[tuple, dict[str, Any]] = {}
     classes = {s: arm_class(s, root=root) for s in arms["spec"]}
     drugs = {s: arm_drugs(s, root=root) for s in arms["spec"]}
+    tumours = {s: arm_tumour(s, root=root) for s in arms["spec"]}
     arms = arms.assign(arm_class=arms["spec"].map(classes))
     counter = {"evaluations": 0}
     end = start_clock + 60.0 * max_minutes
@@ -487,6 +510,8 @@ def fit_hyperparameters(
     def subset(which: str | tuple[str, ...]) -> pd.DataFrame:
         if which == "all":
             return arms
+        if isinstance(which, str) and which.startswith("tumor:"):
+            return arms[arms["spec"].map(tumours) == which[6:]]
         if isinstance(which, str) and which.startswith("drug:"):
             gives = arms["spec"].map(lambda s: which[5:] in drugs[s])
             home = POTENCY_HOME_CLASS[load_drug_catalog().get(which[5:]).drug_class]

@@ -239,7 +239,7 @@ def _endpoints(
     lesion_day = new_lesion_days(
         grid, ratio, calibration.new_lesion_rate_per_day, NEW_LESION_EXPONENT, rng
     )
-    link = calibration.survival_link()
+    link = calibration.survival_link(spec.tumor_type)
     death_day = death_days(link, grid, ratio, patients["age_years"].to_numpy(), rng)
     failed = ~result.ok
     assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
