@@ -63,7 +63,15 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class MammillaryPK(_Frozen):
+class _Sourced(_Frozen):
+    """A block of values that share one source and one confidence level."""
+
+    source: str
+    confidence: Confidence
+    basis: str | None = None
+
+
+class MammillaryPK(_Sourced):
     """Linear PK with up to two peripheral compartments (rate constants per hour)."""
 
     v1_l: float = Field(gt=0)
@@ -72,12 +80,9 @@ class MammillaryPK(_Frozen):
     k21_per_h: float = Field(default=0.0, ge=0)
     k13_per_h: float = Field(default=0.0, ge=0)
     k31_per_h: float = Field(default=0.0, ge=0)
-    source: str
-    confidence: Confidence
-    basis: str | None = None
 
 
-class DrugMyelosuppression(_Frozen):
+class DrugMyelosuppression(_Sourced):
     """Drug-specific Friberg parameters, their variability and the PK that drives them."""
 
     slope_l_per_umol: float = Field(gt=0)
@@ -87,19 +92,15 @@ class DrugMyelosuppression(_Frozen):
     gamma: float = Field(gt=0)
     molecular_weight_g_per_mol: float = Field(gt=0)
     infusion_hours: float = Field(gt=0)
-    source: str
-    confidence: Confidence
-    basis: str | None = None
     pk: MammillaryPK
 
 
-class Baseline(_Frozen):
+class Baseline(_Sourced):
+    """Patients' baseline neutrophil count, its variability and the CTCAE lower limit."""
+
     anc_1e9_per_l: float = Field(gt=0)
     omega2_anc: float = Field(ge=0)
     lln_1e9_per_l: float = Field(gt=0)
-    source: str
-    confidence: Confidence
-    basis: str | None = None
 
 
 class MyelosuppressionCatalog(_Frozen):
