@@ -28,9 +28,7 @@ def free_fraction(drug: str, dose: str, every: str, target: str, n: int, avidity
     """(n,) largest free fraction of the target between days 42 and 84."""
     from immunotwin.engine import build_events, simulate
     from immunotwin.engine.streams import BlockRandom
-    from immunotwin.model.immune.baseline import sample_parameters
-    from immunotwin.population.biomarker_map import apply_biomarkers
-    from immunotwin.population.calibration import apply_calibration
+    from immunotwin.population.calibration import effective_parameters
     from immunotwin.population.calibration_io import shipped_parameter_set
     from immunotwin.population.catalog import load_tumor_catalog
     from immunotwin.trials.engine import _model_and_kernel, arm_patients, plan_and_baseline
@@ -49,9 +47,8 @@ def free_fraction(drug: str, dose: str, every: str, target: str, n: int, avidity
     model, compiled = _model_and_kernel()
     tumour = load_tumor_catalog().get("nsclc")
     patients = arm_patients(spec, 0, tumour)
-    params = sample_parameters(model, BlockRandom([2026, 1], 0, n), n)
-    params = apply_biomarkers(model, params, patients, tumour)
-    params = apply_calibration(model, params, shipped_parameter_set())
+    rng = BlockRandom([2026, 1], 0, n)
+    params = effective_parameters(model, rng, patients, tumour, shipped_parameter_set())
     if not avidity:
         params[:, model.parameter_index("antibody_avidity")] = 1.0
     plan, y0 = plan_and_baseline(

@@ -16,9 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from immunotwin.model.immune.baseline import sample_parameters
-from immunotwin.population.biomarker_map import apply_biomarkers
-from immunotwin.population.calibration import apply_calibration
+from immunotwin.population.calibration import effective_parameters
 from immunotwin.population.calibration_io import shipped_parameter_set
 from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.trials.engine import _model_and_kernel, arm_patients, run_trial
@@ -51,8 +49,7 @@ def main() -> None:
     patients = arm_patients(spec, 0)
     rng = np.random.default_rng(spec.seed)
     tumour = load_tumor_catalog().get(spec.tumor_type)
-    params = apply_biomarkers(model, sample_parameters(model, rng, len(patients)), patients, tumour)
-    params = apply_calibration(model, params, calibration)
+    params = effective_parameters(model, rng, patients, tumour, calibration)
     result = run_trial(spec, calibration=calibration, patients=patients, parameters=params)
     table = result.arms[0].patients
     responder = table["best_overall_response"].isin(["CR", "PR"]).to_numpy()

@@ -54,9 +54,7 @@ def cohort_inputs(start: int, stop: int, seed: int = 2026):
 
     from immunotwin.engine import build_events
     from immunotwin.engine.streams import BlockRandom
-    from immunotwin.model.immune.baseline import sample_parameters
-    from immunotwin.population.biomarker_map import apply_biomarkers
-    from immunotwin.population.calibration import apply_calibration
+    from immunotwin.population.calibration import effective_parameters
     from immunotwin.population.virtual_patients import _block
     from immunotwin.trials.engine import plan_and_baseline
 
@@ -72,10 +70,8 @@ def cohort_inputs(start: int, stop: int, seed: int = 2026):
     patients = pd.concat(blocks, ignore_index=True).iloc[start % 1000 : start % 1000 + n]
     patients = patients.reset_index(drop=True)
     patients.insert(0, "patient_id", np.arange(start, stop))
-    params = sample_parameters(model, BlockRandom([seed, 1], start, n), n)
-    params = apply_calibration(
-        model, apply_biomarkers(model, params, patients, tumour), calibration
-    )
+    rng = BlockRandom([seed, 1], start, n)
+    params = effective_parameters(model, rng, patients, tumour, calibration)
     plan, y0 = plan_and_baseline(
         model, compiled, spec.arms[0], patients, params, 730.0, BlockRandom([seed, 2], start, n)
     )

@@ -18,3 +18,19 @@ def trials_csv() -> Path:
     if not path.is_file():
         pytest.skip(f"calibration targets {path} are absent (../shared sits beside the repo)")
     return path
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The immunotwin model (built once for the folder)."""
+    from immunotwin.model.immune.build import immunotwin_model
+
+    return immunotwin_model()
+
+
+@pytest.fixture(scope="session")
+def compiled(model):
+    """The compiled immunotwin model (compiled once for the folder)."""
+    from immunotwin.model.compile import compile_model
+
+    return compile_model(model)

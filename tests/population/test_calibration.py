@@ -19,13 +19,6 @@ from immunotwin.population.calibration_io import (
 from immunotwin.trials.survival_link import SurvivalLink
 
 
-@pytest.fixture(scope="module")
-def model():
-    from immunotwin.model.immune.build import immunotwin_model
-
-    return immunotwin_model()
-
-
 def test_identity_is_the_uncalibrated_model():
     identity = ParameterSet.identity()
     assert identity.multipliers == {}

@@ -6,22 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from immunotwin.model.immune.build import immunotwin_model
 from immunotwin.population.biomarker_map import TREG_CD8_REFERENCE, apply_biomarkers
 from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.population.virtual_patients import sample_patients
-
-
-@pytest.fixture(scope="module")
-def model():
-    return immunotwin_model()
-
-
-@pytest.fixture(scope="module")
-def compiled(model):
-    from immunotwin.model.compile import compile_model
-
-    return compile_model(model)
 
 
 def _mapped(model, patients, tumour):

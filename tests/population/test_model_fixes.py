@@ -13,14 +13,6 @@ from immunotwin.population.fit import HAZARD_TUMOURS, POTENCY_DRUGS, STAGES, arm
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def compiled():
-    from immunotwin.model.compile import compile_model
-    from immunotwin.model.immune.build import immunotwin_model
-
-    return compile_model(immunotwin_model())
-
-
 def _untreated_patients(compiled, n: int, seed: int):
     from immunotwin.model.immune.baseline import baseline_state, sample_parameters
     from immunotwin.population.biomarker_map import apply_biomarkers

@@ -105,3 +105,4 @@ def test_a_lower_tumour_hazard_lengthens_survival_of_that_type_only():
     np.testing.assert_array_equal(os_of["other"], os_of["base"])
     assert (os_of["longer"] >= os_of["base"] - 1e-9).all()
     assert os_of["longer"].mean() > os_of["base"].mean()
+

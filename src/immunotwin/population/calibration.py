@@ -163,3 +163,18 @@ def apply_calibration(model: Model, params: np.ndarray, parameter_set: Parameter
             model.content_hash()[:12],
         )
     return out
+
+
+def effective_parameters(
+    model: Model, rng, patients, tumor, parameter_set: ParameterSet
+) -> np.ndarray:
+    """Virtual patients' effective parameters, (n_patients, n_params): catalogue draws from
+    ``rng`` -> biomarker maps of ``tumor`` -> ``parameter_set``'s multipliers (the order the
+    trial engine uses)."""
+    from immunotwin.model.immune.baseline import sample_parameters
+    from immunotwin.population.biomarker_map import apply_biomarkers
+
+    sampled = sample_parameters(model, rng, len(patients))
+    return apply_calibration(
+        model, apply_biomarkers(model, sampled, patients, tumor), parameter_set
+    )

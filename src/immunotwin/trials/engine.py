@@ -44,8 +44,8 @@ from immunotwin.outcomes.myelosuppression import (
     load_myelosuppression_catalog,
     neutropenia_from_dose_log,
 )
-from immunotwin.population.biomarker_map import BASELINE_LESIONS, apply_biomarkers
-from immunotwin.population.calibration import ParameterSet, apply_calibration
+from immunotwin.population.biomarker_map import BASELINE_LESIONS
+from immunotwin.population.calibration import ParameterSet, effective_parameters
 from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.population.virtual_patients import sample_patients
 from immunotwin.therapies.dose import DAYS_PER_MONTH
@@ -467,7 +467,6 @@ def run_chunk(
     the seed, the arm and the patient's block, so a chunk's rows are identical to the same
     rows of a run in any other chunking. ``executor`` parallelises the engine inside the chunk.
     """
-    from immunotwin.model.immune.baseline import sample_parameters
 
     spec, calibration, arm_index = task.spec, task.calibration, task.arm_index
     arm = spec.arms[arm_index]
@@ -482,8 +481,7 @@ def run_chunk(
         params = np.array(task.parameters, dtype=float, copy=True)
     else:
         model_rng = BlockRandom([spec.seed, 0x30DE1], start, n, block)
-        params = apply_biomarkers(model, sample_parameters(model, model_rng, n), patients, tumour)
-        params = apply_calibration(model, params, calibration)
+        params = effective_parameters(model, model_rng, patients, tumour, calibration)
     pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
     plan, y0 = plan_and_baseline(
         model, compiled, arm, patients, params, follow_up, pk_rng, calibration.drug_potency
