@@ -106,3 +106,11 @@ def test_a_lower_tumour_hazard_lengthens_survival_of_that_type_only():
     assert (os_of["longer"] >= os_of["base"] - 1e-9).all()
     assert os_of["longer"].mean() > os_of["base"].mean()
 
+
+def test_an_unknown_tumour_type_in_the_hazard_multipliers_is_refused():
+    with pytest.raises(
+        ValueError, match="unknown tumour type.*melanomaa.*immunotwin catalog tumors"
+    ):
+        ParameterSet.model_validate(
+            {"version": "x", "tumour_hazard_multiplier": {"melanomaa": 0.5}}
+        )

@@ -80,6 +80,20 @@ class ParameterSet(BaseModel):
             raise ValueError(f"multipliers must be positive and finite; got {bad}")
         return v
 
+    @field_validator("tumour_hazard_multiplier")
+    @classmethod
+    def _known_tumour_types(cls, v: dict[str, float]) -> dict[str, float]:
+        from immunotwin.population.catalog import load_tumor_catalog
+
+        known = set(load_tumor_catalog().keys())
+        unknown = sorted(set(v) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown tumour type(s) {unknown}; use keys of `immunotwin catalog tumors` "
+                f"({', '.join(sorted(known))})"
+            )
+        return v
+
     @classmethod
     def identity(cls) -> ParameterSet:
         """The uncalibrated model: no multipliers, catalogue hazards."""
