@@ -36,6 +36,13 @@ def test_with_values_routes_hazards_and_multipliers():
     assert p.hyper_parameters()["cd8_kill_rate"] == 2.0
 
 
+def test_with_values_validates_the_copy():
+    with pytest.raises(ValueError, match="positive"):
+        ParameterSet.identity().with_values({"cd8_kill_rate": 0.0})
+    with pytest.raises(ValueError, match="unknown tumour type"):
+        ParameterSet.identity().with_values({"hazard:no_such_tumour": 2.0})
+
+
 @pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
 def test_multipliers_must_be_positive_and_finite(bad):
     with pytest.raises(ValueError, match="positive"):

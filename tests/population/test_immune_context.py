@@ -88,3 +88,28 @@ def test_cd8_kill_scales_with_infiltrate_and_pdl1_by_their_exponents(compiled):
         3.0**alpha_l,
         rtol=1e-9,
     )
+
+
+def test_line_two_or_later_marks_prior_therapy_and_scales_cd8_kill(compiled):
+    from immunotwin.model.immune.baseline import baseline_state
+
+    model = compiled.model
+    col = model.parameter_index
+    tumour = load_tumor_catalog().get("nsclc")
+    first = sample_patients(tumour, 3, seed=5, filters={"line": 1})
+    later = sample_patients(tumour, 3, seed=5, filters={"line": 2})
+    _, naive = _mapped(model, first, tumour)
+    _, pretreated = _mapped(model, later, tumour)
+    assert (naive[:, col("prior_systemic_therapy")] == 0.0).all()
+    assert (pretreated[:, col("prior_systemic_therapy")] == 1.0).all()
+
+    factor = 0.6
+    naive[:, col("pretreated_kill_factor")] = factor
+    both = naive.copy()
+    both[:, col("prior_systemic_therapy")] = 1.0
+    y0 = baseline_state(compiled, naive, np.full(3, 3e9))
+    ratio = (
+        compiled.quantities(y0, both)["cd8_kill_per_cell"]
+        / compiled.quantities(y0, naive)["cd8_kill_per_cell"]
+    )
+    np.testing.assert_allclose(ratio, factor, rtol=1e-9)

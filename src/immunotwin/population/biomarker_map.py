@@ -19,6 +19,9 @@
 - the tumour type's median ``mdsc_relative`` -> ``mdsc_recruitment`` x that median: a per-type
   shift only, because the patient-level spread of MDSC recruitment is already the parameter
   catalogue's (same QSP-IO sigma 0.6).
+- line of therapy >= 2 -> ``prior_systemic_therapy`` = 1, which scales CD8 killing capacity by
+  ``pretreated_kill_factor`` (the LORIS cohorts' Systemic_therapy_history has the same meaning);
+  no ``line`` column -> 0.
 
 MSI-high acts through the TMB that the tumour catalogue samples for MSI-H types. The
 catalogue's M1/M2 ratio is not mapped (the model's macrophage polarisation is driven by its own
@@ -76,6 +79,9 @@ def apply_biomarkers(
         out[b2m, column("escape_fraction_initial")], B2M_LOSS_ESCAPE_FRACTION
     )
     _apply_immune_context(out, patients, tumor, column)
+    if "line" in patients:
+        pretreated = patients["line"].to_numpy(dtype=float) >= 2
+        out[:, column("prior_systemic_therapy")] = pretreated.astype(float)
     return out
 
 

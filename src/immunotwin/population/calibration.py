@@ -107,7 +107,7 @@ class ParameterSet(BaseModel):
     def with_values(self, values: dict[str, float]) -> ParameterSet:
         """A copy with hyper-parameters replaced: keys ``tumour_hazard_per_day``,
         ``new_lesion_rate_per_day``, ``potency:<drug>``, ``hazard:<tumour type>`` or a model
-        parameter name (a multiplier)."""
+        parameter name (a multiplier). The copy is validated like a loaded set."""
         multipliers = dict(self.multipliers)
         potency = dict(self.drug_potency)
         hazard = dict(self.tumour_hazard_multiplier)
@@ -124,7 +124,7 @@ class ParameterSet(BaseModel):
         update["multipliers"] = multipliers
         update["drug_potency"] = potency
         update["tumour_hazard_multiplier"] = hazard
-        return self.model_copy(update=update)
+        return type(self).model_validate({**self.model_dump(), **update})
 
     def hyper_parameters(self) -> dict[str, float]:
         """Every fitted value by name (multipliers and hazards) - the fit's coordinates."""

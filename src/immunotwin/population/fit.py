@@ -21,8 +21,9 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
   then each chemotherapy's own potency on the chemotherapy-only arms giving it
   (Brent; brief §5.4 item 6),
-  (2) CD8 kill and the neoantigen-breadth exponent on the checkpoint-inhibitor arms
-  (Nelder-Mead), (3) Fc effector kill on the targeted-antibody arms (Brent), then each
+  (2) CD8 kill, the exponents of its neoantigen-breadth, infiltrate and PD-L1 factors and
+  the pre-treated kill factor on the checkpoint-inhibitor arms (Nelder-Mead), (3) Fc effector
+  kill on the targeted-antibody arms (Brent), then each
   VEGFR-TKI's and antibody's own potency on the arms giving it alone (Brent; CAR-T and TCR-T
   products likewise before the toxicity stage), (4) radiotherapy
   alpha and field fraction on the radiotherapy arms (all endpoints; Nelder-Mead), (5) CRS and
@@ -97,6 +98,7 @@ CHEMOTHERAPY_POTENCY_DRUGS = (
     "docetaxel",
     "fluorouracil",
     "dacarbazine",
+    "doxorubicin",
 )
 TARGETED_POTENCY_DRUGS = ("sunitinib", "sorafenib", "rituximab", "trastuzumab")
 CELL_PRODUCT_POTENCY_DRUGS = (
@@ -153,6 +155,13 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         4.0,
         1.0,
         "x exponent of the adaptive-resistance (PD-L1) factor of CD8 killing (catalogue 0.5)",
+    ),
+    HyperParameter(
+        "pretreated_kill_factor",
+        0.2,
+        1.5,
+        0.7,
+        "x CD8 killing capacity after prior systemic therapy (line >= 2; catalogue 1.0)",
     ),
     HyperParameter(
         "antibody_effector_kill",
@@ -319,10 +328,11 @@ STAGES: tuple[Stage, ...] = (
             "neoantigen_kill_exponent",
             "infiltrate_kill_exponent",
             "pdl1_kill_exponent",
+            "pretreated_kill_factor",
         ),
         "checkpoint",
         ("orr", "cr"),
-        16,
+        20,
     ),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
     *(_potency_stage(drug) for drug in TARGETED_POTENCY_DRUGS),

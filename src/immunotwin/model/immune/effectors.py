@@ -7,10 +7,11 @@ States: ``teff_systemic`` (Tb, blood + periphery), ``teff_tumor`` (Tt, PD-1-high
 ``teff_fresh_tumor`` (Tf, recall-derived effectors in the tumour that are still PD-1-low).
 Killing is QSP-IO's ratio-dependent form (``model/Teff_module.m``) over all tumour effectors
 (Tt + Tf), braked by TGF-beta and MDSC, scaled by each clone's MHC-I factor, and released from
-PD-1 by the cell-weighted mean of (1 - H_PD1) over Tt and (1 - H_PD1,f) over Tf. Three
+PD-1 by the cell-weighted mean of (1 - H_PD1) over Tt and (1 - H_PD1,f) over Tf. Four
 patient-level factors scale the killing capacity: neoantigen breadth (n_cl/n_cl,ref)^alpha_TMB,
-the pre-existing CD8 infiltrate I_CD8^alpha_I and the adaptive-resistance PD-L1 level
-(rho_L1,0/rho_L1,ref)^alpha_PDL1 (all 1 for a nominal tumour; population layer sets them).
+the pre-existing CD8 infiltrate I_CD8^alpha_I, the adaptive-resistance PD-L1 level
+(rho_L1,0/rho_L1,ref)^alpha_PDL1 and f_pre^PSTH for a patient pre-treated with systemic therapy
+(all 1 for a nominal, treatment-naive tumour; population layer sets them).
 
 Memory (absent in QSP-IO) forms from systemic effectors and is recalled by antigen-loaded DCs
 (the recall process is in the priming module); ``memory_formation_rate = 0`` switches it off.
@@ -35,6 +36,8 @@ PARAMETERS = (
     "infiltrate_kill_exponent",
     "pdl1_kill_exponent",
     "pdl1_reference_density",
+    "prior_systemic_therapy",
+    "pretreated_kill_factor",
     "one_cell",
     "cd8_kill_rate",
     "kill_ratio_tc",
@@ -102,10 +105,11 @@ def add_effectors(model: Model) -> Model:
                 "*(1 + lag3_release_max*ro_lag3_tumor)"
                 "*(n_clones/n_clones_reference)**neoantigen_kill_exponent"
                 "*cd8_infiltrate_relative**infiltrate_kill_exponent"
-                "*(pdl1_basal_density/pdl1_reference_density)**pdl1_kill_exponent",
+                "*(pdl1_basal_density/pdl1_reference_density)**pdl1_kill_exponent"
+                "*pretreated_kill_factor**prior_systemic_therapy",
                 "1/day",
                 "CD8 kill rate per fully presenting cancer cell (x neoantigen breadth, pre-existing"
-                " infiltrate and adaptive-resistance factors)",
+                " infiltrate, adaptive-resistance and prior-therapy factors)",
             ),
             quantity(
                 "cd8_kill_presenting",
