@@ -102,6 +102,29 @@ def test_pass_fail_rules():
     assert summary["arms_failed"] == 1 and not summary["orr_target_met"]
 
 
+def test_target_summary_scopes_the_orr_target_to_checkpoint_chemo_and_control_arms():
+    table = pd.DataFrame(
+        {
+            "arm_role": ["experimental", "control", "single_arm", "single_arm", "control"],
+            "arm_class": ["checkpoint", "chemotherapy", "car_t", "car_t", "other"],
+            "orr_pass": [True, False, False, None, True],
+            "pfs_pass": [None] * 5,
+            "os_pass": [None] * 5,
+            "error": [None] * 5,
+        }
+    )
+    summary = target_summary(table, pd.DataFrame(columns=["pass"]))
+    assert summary["orr_within_7pp"] == {"pass": 2, "of": 4}
+    assert summary["orr_within_7pp_checkpoint_chemo_control"] == {"pass": 2, "of": 3}
+    assert summary["orr_share_checkpoint_chemo_control"] == pytest.approx(2 / 3)
+    assert summary["orr_within_7pp_by_class"] == {
+        "car_t": {"pass": 0, "of": 1},
+        "checkpoint": {"pass": 1, "of": 1},
+        "chemotherapy": {"pass": 0, "of": 1},
+        "other": {"pass": 1, "of": 1},
+    }
+
+
 def test_gradient_checks():
     rows = [
         _arm(

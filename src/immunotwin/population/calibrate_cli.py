@@ -74,6 +74,7 @@ def validate(
     from rich.table import Table
 
     from immunotwin.population import validation as v
+    from immunotwin.population.fit import arm_class
     from immunotwin.population.calibration import ParameterSet
     from immunotwin.population.calibration_io import (
         read_arm_map,
@@ -105,6 +106,7 @@ def validate(
             specs, root=base, patients=patients, seed=seed, parameter_set=pset, progress=tick
         )
     table = v.compare(arms, runs)
+    table["arm_class"] = [_arm_class_or_unknown(spec, base, arm_class) for spec in table["spec"]]
     checks = v.gradient_checks(table)
     summary = v.target_summary(table, checks)
     shown = v.display_table(table)
@@ -286,3 +288,12 @@ def calibrate(
     console.print(
         f"wrote {folder}/parameter_set.json, fit_report.md, fit_report.csv, fit_history.csv"
     )
+
+
+def _arm_class_or_unknown(spec: str, root: Path, classify) -> str:
+    """The arm's class for the summary; a spec that cannot be read (its run already reports
+    the error) is ``"unknown"``."""
+    try:
+        return classify(spec, root=root)
+    except ImmunotwinError:
+        return "unknown"

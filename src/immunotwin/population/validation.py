@@ -369,28 +369,55 @@ def gradient_checks(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["check", "published", "simulated", "pass"])
 
 
+CORE_ARM_CLASSES = ("checkpoint", "chemotherapy")
+"""Arm classes (:func:`immunotwin.population.fit.arm_class`) of issue 5's ORR target, which
+applies to checkpoint-inhibitor, chemotherapy and control arms; other therapy families join
+the all-arm count (issue 6)."""
+
+
+def _count(values: pd.Series) -> dict[str, int]:
+    values = values.dropna()
+    return {"pass": int(values.astype(bool).sum()), "of": int(len(values))}
+
+
+def _share(count: dict[str, int]) -> float:
+    return count["pass"] / count["of"] if count["of"] else math.nan
+
+
 def target_summary(table: pd.DataFrame, checks: pd.DataFrame) -> dict[str, Any]:
-    """Pass counts against issue 5's targets (arms with a published value only)."""
+    """Pass counts against issue 5's targets (arms with a published value only).
 
-    def count(column: str) -> dict[str, int]:
-        values = table[column].dropna()
-        return {"pass": int(values.astype(bool).sum()), "of": int(len(values))}
-
-    orr = count("orr_pass")
-    share = orr["pass"] / orr["of"] if orr["of"] else math.nan
-    return {
+    With an ``arm_class`` column the ORR count is also given for issue 5's own scope
+    (checkpoint-inhibitor, chemotherapy and control arms) and per arm class.
+    """
+    orr = _count(table["orr_pass"])
+    share = _share(orr)
+    summary: dict[str, Any] = {
         "arms_simulated": int((table["error"].isna()).sum()),
         "arms_failed": int(table["error"].notna().sum()),
         "orr_within_7pp": orr,
         "orr_share": share,
         "orr_target_met": bool(share >= TARGET_SHARE_ORR) if orr["of"] else False,
-        "median_pfs_within_25pct": count("pfs_pass"),
-        "median_os_within_25pct": count("os_pass"),
+    }
+    if "arm_class" in table:
+        core = table["arm_class"].isin(CORE_ARM_CLASSES) | (table["arm_role"] == "control")
+        core_orr = _count(table.loc[core, "orr_pass"])
+        summary["orr_within_7pp_checkpoint_chemo_control"] = core_orr
+        summary["orr_share_checkpoint_chemo_control"] = _share(core_orr)
+        summary["orr_within_7pp_by_class"] = {
+            name: _count(group["orr_pass"])
+            for name, group in table.groupby("arm_class", sort=True)
+            if group["orr_pass"].notna().any()
+        }
+    summary |= {
+        "median_pfs_within_25pct": _count(table["pfs_pass"]),
+        "median_os_within_25pct": _count(table["os_pass"]),
         "gradient_checks_passed": {
             "pass": int(checks["pass"].sum()) if len(checks) else 0,
             "of": int(len(checks)),
         },
     }
+    return summary
 
 
 DISPLAY_COLUMNS = {
