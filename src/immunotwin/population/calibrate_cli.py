@@ -74,7 +74,6 @@ def validate(
     from rich.table import Table
 
     from immunotwin.population import validation as v
-    from immunotwin.population.fit import arm_class
     from immunotwin.population.calibration import ParameterSet
     from immunotwin.population.calibration_io import (
         read_arm_map,
@@ -82,6 +81,7 @@ def validate(
         read_targets,
         shipped_parameter_set,
     )
+    from immunotwin.population.fit import arm_class
 
     console = Console()
     try:
