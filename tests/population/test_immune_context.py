@@ -8,7 +8,7 @@ import pytest
 
 from immunotwin.population.biomarker_map import TREG_CD8_REFERENCE, apply_biomarkers
 from immunotwin.population.catalog import load_tumor_catalog
-from immunotwin.population.virtual_patients import sample_patients
+from immunotwin.population.virtual_patients import msi_high_reference, sample_patients
 
 
 def _mapped(model, patients, tumour):
@@ -113,3 +113,23 @@ def test_line_two_or_later_marks_prior_therapy_and_scales_cd8_kill(compiled):
         / compiled.quantities(y0, naive)["cd8_kill_per_cell"]
     )
     np.testing.assert_allclose(ratio, factor, rtol=1e-9)
+
+
+def test_msi_high_patients_of_a_mostly_stable_type_are_hypermutated():
+    catalog = load_tumor_catalog()
+    reference, gastric = catalog.get("crc_msi_h"), catalog.get("gastric")
+    msi = sample_patients(gastric, 1000, seed=6, filters={"msi": "high"})
+    mss = sample_patients(gastric, 1000, seed=6, filters={"msi": "stable"})
+    assert np.median(msi["tmb"]) == pytest.approx(
+        reference.biomarkers.tmb_mut_per_mb.typical(), rel=0.15
+    )
+    assert np.median(mss["tmb"]) == pytest.approx(
+        gastric.biomarkers.tmb_mut_per_mb.typical(), rel=0.15
+    )
+    assert np.median(msi["cd8_relative"]) == pytest.approx(
+        gastric.immune.cd8_relative.typical(), rel=0.15
+    )
+    # all-MSI-high and all-stable types keep their own distributions
+    assert msi_high_reference(reference) is None
+    assert msi_high_reference(catalog.get("crc_mss")) is None
+    assert msi_high_reference(gastric) == reference

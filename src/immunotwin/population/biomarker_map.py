@@ -23,7 +23,9 @@
   ``pretreated_kill_factor`` (the LORIS cohorts' Systemic_therapy_history has the same meaning);
   no ``line`` column -> 0.
 
-MSI-high acts through the TMB that the tumour catalogue samples for MSI-H types. The
+MSI-high acts through TMB: an MSI-high patient of a mostly microsatellite-stable type draws
+TMB from the catalogue's MSI-high type at sampling (``virtual_patients.MSI_HIGH_REFERENCE_TYPE``),
+so MSI-H -> hypermutated -> more clones; its IFN-gamma tone enters through PD-L1. The
 catalogue's M1/M2 ratio is not mapped (the model's macrophage polarisation is driven by its own
 cytokines); PD-L1 TPS also enters CD8 killing through ``pdl1_kill_exponent`` (adaptive
 resistance).

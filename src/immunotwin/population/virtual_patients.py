@@ -1,7 +1,9 @@
 """Virtual patients: clinical covariates and biomarkers drawn from a tumour type's catalogue.
 
 Each covariate is drawn independently from its catalogue distribution (no copula yet: the
-catalogue gives marginals only). Trial ``population`` filters are applied by rejection: draws
+catalogue gives marginals only), except that an MSI-high patient of a mostly
+microsatellite-stable type takes its TMB from the MSI-high type
+(:data:`MSI_HIGH_REFERENCE_TYPE`). Trial ``population`` filters are applied by rejection: draws
 come in fixed blocks from one generator, so the same seed gives the same patients however many
 are rejected, and a filter that keeps almost nobody fails with a clear message.
 """
@@ -24,6 +26,16 @@ GFR_SIGMA_LOG = 0.25
 trial populations aged ~60-65 with eGFR >= 45-60 mL/min required for platinum; not fitted)."""
 
 
+MSI_HIGH_REFERENCE_TYPE = "crc_msi_h"
+"""Catalogue type whose TMB describes an MSI-high / dMMR tumour of any histology.
+Mismatch-repair deficiency makes a tumour hypermutated whatever its tissue (Chalmers 2017
+Genome Med 9:34, doi:10.1186/s13073-017-0424-2: MSI-H tumours are TMB-high; Le 2017 Science
+357:409, doi:10.1126/science.aan6733: dMMR across 12 cancer types responds to PD-1 blockade
+independent of tissue), so an MSI-high patient of a type that is mostly microsatellite-stable
+(e.g. gastric) draws TMB from this type's distribution. The CD8 infiltrate stays the
+histology's: the inflamed phenotype enters through the patient's PD-L1 (adaptive resistance)
+and the neoantigen breadth."""
+
 MARROW_FULL_EQUIVALENT_SLD_MM = 142.5
 """Marrow disease (B-ALL, myeloma) as an equivalent measurable burden: a fully involved marrow is
 read as ≈5e10 cancer cells, the burden of three equal spheres whose diameters sum to 142.5 mm at
@@ -38,7 +50,13 @@ def _draw(dist: Distribution | None, rng: np.random.Generator, n: int) -> np.nda
     return np.asarray(dist.sample(rng, n))
 
 
-def _block(tumor: TumorType, rng: np.random.Generator, n: int, line: int) -> pd.DataFrame:
+def _block(
+    tumor: TumorType,
+    rng: np.random.Generator,
+    n: int,
+    line: int,
+    msi_reference: TumorType | None = None,
+) -> pd.DataFrame:
     c, b = tumor.clinical, tumor.biomarkers
     weight = _draw(c.weight_kg, rng, n).astype(float)
     size = tumor.baseline_sld_mm or tumor.baseline_diameter_mm
@@ -74,7 +92,22 @@ def _block(tumor: TumorType, rng: np.random.Generator, n: int, line: int) -> pd.
     immune = tumor.immune
     frame["cd8_relative"] = _draw(immune.cd8_relative, rng, n).astype(float)
     frame["treg_cd8_ratio"] = _draw(immune.treg_cd8_ratio, rng, n).astype(float)
+    if msi_reference is not None:
+        # drawn for the whole block, so the stream does not depend on how many rows are MSI-high
+        tmb = _draw(msi_reference.biomarkers.tmb_mut_per_mb, rng, n).astype(float)
+        msi = frame["msi_high"].to_numpy(dtype=bool)
+        frame["tmb"] = np.where(msi, tmb, frame["tmb"].to_numpy(dtype=float))
     return frame
+
+
+def msi_high_reference(tumor: TumorType) -> TumorType | None:
+    """The MSI-high reference type for a type with some (but not only) MSI-high patients."""
+    p = getattr(tumor.biomarkers.msi_high, "p", None)
+    if p is None or not 0.0 < p < 1.0:
+        return None
+    from immunotwin.population.catalog import load_tumor_catalog
+
+    return load_tumor_catalog().get(MSI_HIGH_REFERENCE_TYPE)
 
 
 def _keep(frame: pd.DataFrame, filters: dict, tumor_key: str) -> np.ndarray:
@@ -119,10 +152,11 @@ def sample_patients(
     if not isinstance(line_value, int):
         line_value = tumor.line_of_therapy_default
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
+    msi_reference = msi_high_reference(tumor)
     kept: list[pd.DataFrame] = []
     drawn = accepted = 0
     while accepted < n:
-        block = _block(tumor, rng, BLOCK, line_value)
+        block = _block(tumor, rng, BLOCK, line_value, msi_reference)
         block = block[_keep(block, filters, tumor.key)]
         kept.append(block)
         drawn += BLOCK
