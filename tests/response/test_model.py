@@ -110,6 +110,23 @@ def test_higher_tmb_raises_probability():
     assert p[1] > p[0]
 
 
+def test_prediction_names_the_features_that_took_the_training_median():
+    base = {
+        "TMB": 2.0,
+        "Albumin": 4.0,
+        "NLR": 3.0,
+        "Age": 65.0,
+        "CancerType": "Melanoma",
+        "Systemic_therapy_history": 0,
+    }
+    gap = {**base, "Albumin": float("nan"), "Systemic_therapy_history": float("nan")}
+    out = predict_cohort(check_cohort(pd.DataFrame([base, gap])), load_artifact())
+    assert out["imputed_with_training_median"].tolist() == [
+        "none",
+        "albumin_g_per_dl;prior_systemic_therapy",
+    ]
+
+
 def test_retrain_reproduces_shipped_artifact_bytes(icb_dir):
     art = train(icb_dir, seed=0)
     assert dumps(art) == shipped_artifact_path().read_text()

@@ -23,10 +23,10 @@ from sklearn.model_selection import StratifiedKFold
 from immunotwin.io.atomic import write_text_atomic
 
 from ..errors import InputError
-from .features import build_features
+from .features import MEASURED_CORE_FEATURES, build_features
 from .io import read_named_cohort
 from .model import PatternLogisticClassifier
-from .survival import cox_risk, fit_cox, survival_design
+from .survival import SURVIVAL_FEATURES, cox_risk, fit_cox, survival_design
 
 ARTIFACT_NAME = "response_model.json"
 #: hyper-parameters chosen by ``validation.select_model`` (see docs/response.md)
@@ -195,11 +195,15 @@ def predict_cohort(df: pd.DataFrame, artifact: dict | None = None) -> pd.DataFra
     """Response probability, OS/PFS log relative hazard and top explanations for each row.
 
     ``df`` must have passed ``check_cohort``. Columns added: response_probability,
-    os_risk_log_hr, pfs_risk_log_hr, model_features_used, top_positive, top_negative.
+    os_risk_log_hr, pfs_risk_log_hr, optional_features_used, imputed_with_training_median
+    (the core and survival features that were missing and took the training median, or
+    "none"), top_positive, top_negative.
     """
     artifact = artifact if artifact is not None else load_artifact()
     model = model_from_dict(artifact["response_model"])
     X = build_features(df)
+    imputable = list(dict.fromkeys([*MEASURED_CORE_FEATURES, *SURVIVAL_FEATURES]))
+    missing = X[imputable].isna()
     logit, contrib, used = model.explain(X)
     out = pd.DataFrame(index=range(len(df)))
     out["response_probability"] = 1.0 / (1.0 + np.exp(-logit))
@@ -208,6 +212,9 @@ def predict_cohort(df: pd.DataFrame, artifact: dict | None = None) -> pd.DataFra
     out["os_risk_log_hr"] = cox_risk(surv["os"], Xs)
     out["pfs_risk_log_hr"] = cox_risk(surv["pfs"], Xs)
     out["optional_features_used"] = [";".join(u) if u else "core only" for u in used]
+    out["imputed_with_training_median"] = [
+        ";".join(missing.columns[row]) or "none" for row in missing.to_numpy()
+    ]
     out["top_positive"] = [_top(contrib.iloc[i], +1) for i in range(len(df))]
     out["top_negative"] = [_top(contrib.iloc[i], -1) for i in range(len(df))]
     return out

@@ -15,12 +15,14 @@ import pandas as pd
 from .baselines import AGE_CAP_YEARS, NLR_CAP, TMB_CAP_MUT_PER_MB
 from .schema import CANCER_TYPES, PDL1_COLUMN
 
-CORE_FEATURES: tuple[str, ...] = (
+MEASURED_CORE_FEATURES: tuple[str, ...] = (
     "tmb_capped",
     "albumin_g_per_dl",
     "nlr_capped",
     "age_capped",
-) + tuple(f"type_{t}" for t in CANCER_TYPES)
+)
+"""Core features read from a measurement (a missing one takes the training median)."""
+CORE_FEATURES: tuple[str, ...] = MEASURED_CORE_FEATURES + tuple(f"type_{t}" for t in CANCER_TYPES)
 
 #: optional group -> the feature columns it contributes
 OPTIONAL_GROUPS: dict[str, tuple[str, ...]] = {
