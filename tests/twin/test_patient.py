@@ -67,3 +67,16 @@ def test_yaml_and_relative_neoantigen_path(tmp_path):
     p = read_patient(tmp_path / "p.yaml")
     assert p.neoantigens == str(tmp_path / "neo.json")
     assert json.loads(p.model_dump_json())["tumor_type"] == "melanoma"
+
+
+def test_forecast_line_follows_prior_systemic_therapy_when_no_line_is_given():
+    from immunotwin.twin.build import forecast_line
+
+    def line_of(**fields):
+        return forecast_line(patient_from_dict({"tumor_type": "nsclc", **fields}), 1)
+
+    assert line_of() == 1
+    assert line_of(prior_systemic_therapy=True) == 2
+    assert line_of(prior_systemic_therapy=False) == 1
+    assert line_of(line=3, prior_systemic_therapy=False) == 3
+    assert forecast_line(patient_from_dict({"tumor_type": "nsclc"}), 2) == 2

@@ -76,6 +76,17 @@ def _safe(x):
     return x
 
 
+def forecast_line(patient: Patient, default_line: int) -> int:
+    """The line of therapy the twin simulates: the patient's ``line``; without it, a patient
+    with prior systemic therapy is in line >= 2 and one without in line 1 (the mechanistic
+    model's prior-therapy factor reads the line), else the tumour type's default line."""
+    if patient.line is not None:
+        return patient.line
+    if patient.prior_systemic_therapy is None:
+        return default_line
+    return max(default_line, 2) if patient.prior_systemic_therapy else 1
+
+
 def response_model_probability(patient: Patient) -> float:
     """The shipped response model's P(objective response to ICB) from the known inputs only."""
     import pandas as pd
@@ -333,11 +344,10 @@ def build_twin(
     say = progress or (lambda _msg: None)
     calibration = calibration or shipped_parameter_set()
     model, _ = _model_and_kernel()
-    tumour_line = patient.line
     from immunotwin.population.catalog import load_tumor_catalog
 
     tumour = load_tumor_catalog().get(patient.tumor_type)
-    line = tumour_line or tumour.line_of_therapy_default
+    line = forecast_line(patient, tumour.line_of_therapy_default)
     notes: list[str] = []
     n_clones, neo_info = None, None
     if patient.neoantigens:
