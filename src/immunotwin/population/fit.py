@@ -18,8 +18,7 @@ simulated and published arm outcomes over a few hyper-parameters in log space.
   enters through the soft-L1 loss 2*(sqrt(1 + z^2) - 1), quadratic near 0 and linear far away,
   so arms the model cannot reach (e.g. a therapy effect it lacks) do not dominate the fit.
 - **Search**: staged, each stage on the arms its parameters act on (:data:`STAGES`), ORR
-  first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search
-  within x1/3-x3 of the start, :data:`BRENT_LOG_WINDOW`),
+  first: (1) chemotherapy potency on the chemotherapy-only arms (1-D bounded Brent search),
   then each chemotherapy's own potency on the chemotherapy-only arms giving it
   (Brent; brief §5.4 item 6),
   (2) CD8 kill, the exponents of its neoantigen-breadth, infiltrate and PD-L1 factors and
@@ -117,11 +116,6 @@ cyclophosphamide is not: it is also the lymphodepletion of every cell-therapy ar
 (maximal growth inhibition), tumour-targeting antibodies (Fc effector maxima) and CAR-T/TCR-T
 products (per-cell kill rate: products differ in costimulatory domain, dose and manufacture,
 and their kinetics are fitted per product, Stein 2019)."""
-
-BRENT_LOG_WINDOW = math.log(3.0)
-"""A one-parameter stage searches x1/3 to x3 around its start (within the bounds): with 5
-points, golden-section search over the full bounds (e.g. x0.1-x10) only reaches its first
-probes (x0.58, x1.72, ...), while a warm-started fit needs a local refinement."""
 
 HAZARD_TUMOURS = ("nsclc", "nsclc_squamous", "melanoma", "rcc", "urothelial")
 """Tumour types with their own death-hazard multiplier (``hazard:<type>``): those with at least
@@ -623,10 +617,7 @@ def fit_hyperparameters(
             if len(names) == 1:
                 minimize_scalar(
                     lambda v, f=f: f(np.array([v])),
-                    bounds=(
-                        max(lows[0], x0[0] - BRENT_LOG_WINDOW),
-                        min(highs[0], x0[0] + BRENT_LOG_WINDOW),
-                    ),
+                    bounds=(lows[0], highs[0]),
                     method="bounded",
                     options={"xatol": 0.05, "maxiter": stage.budget},
                 )
