@@ -95,30 +95,26 @@ def test_explanations_add_up_to_log_odds(train_small):
         assert sub["intercept"] + contrib.iloc[i].sum() == pytest.approx(logit[i], abs=1e-9)
 
 
+PATIENT = {
+    "TMB": 2.0,
+    "Albumin": 4.0,
+    "NLR": 3.0,
+    "Age": 65.0,
+    "CancerType": "Melanoma",
+    "Systemic_therapy_history": 0,
+}
+
+
 def test_higher_tmb_raises_probability():
     art = load_artifact()
-    base = {
-        "TMB": 2.0,
-        "Albumin": 4.0,
-        "NLR": 3.0,
-        "Age": 65.0,
-        "CancerType": "Melanoma",
-        "Systemic_therapy_history": 0,
-    }
+    base = PATIENT
     df = check_cohort(pd.DataFrame([base, {**base, "TMB": 40.0}]))
     p = predict_cohort(df, art)["response_probability"].to_numpy()
     assert p[1] > p[0]
 
 
 def test_prediction_names_the_features_that_took_the_training_median():
-    base = {
-        "TMB": 2.0,
-        "Albumin": 4.0,
-        "NLR": 3.0,
-        "Age": 65.0,
-        "CancerType": "Melanoma",
-        "Systemic_therapy_history": 0,
-    }
+    base = PATIENT
     gap = {**base, "Albumin": float("nan"), "Systemic_therapy_history": float("nan")}
     out = predict_cohort(check_cohort(pd.DataFrame([base, gap])), load_artifact())
     assert out["imputed_with_training_median"].tolist() == [
