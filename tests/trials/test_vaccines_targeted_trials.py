@@ -75,7 +75,7 @@ def test_sipuleucel_t_prolongs_survival_without_shrinkage(impact_like):
 @pytest.mark.xfail(
     strict=True,
     reason="known gap: untreated (placebo) mCRPC virtual patients show objective responses "
-    "(8/40 here, 6 % at 200 patients in `immunotwin validate --only IMPACT`) where IMPACT's "
+    "(10 % at 300 patients in `immunotwin validate --patients 300`) where IMPACT's "
     "placebo arm had 0/171; a baseline/immune-context issue, not the vaccine's",
 )
 def test_impact_like_arms_have_few_objective_responses(impact_like):
