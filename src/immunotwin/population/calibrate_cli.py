@@ -81,7 +81,6 @@ def validate(
         read_targets,
         shipped_parameter_set,
     )
-    from immunotwin.population.fit import arm_class
 
     console = Console()
     try:
@@ -106,7 +105,7 @@ def validate(
             specs, root=base, patients=patients, seed=seed, parameter_set=pset, progress=tick
         )
     table = v.compare(arms, runs)
-    table["arm_class"] = [_arm_class_or_unknown(spec, base, arm_class) for spec in table["spec"]]
+    table["arm_class"] = [_arm_class_or_unknown(spec, base) for spec in table["spec"]]
     checks = v.gradient_checks(table)
     summary = v.target_summary(table, checks)
     shown = v.display_table(table)
@@ -290,10 +289,12 @@ def calibrate(
     )
 
 
-def _arm_class_or_unknown(spec: str, root: Path, classify) -> str:
+def _arm_class_or_unknown(spec: str, root: Path) -> str:
     """The arm's class for the summary; a spec that cannot be read (its run already reports
     the error) is ``"unknown"``."""
+    from immunotwin.population.fit import arm_class
+
     try:
-        return classify(spec, root=root)
+        return arm_class(spec, root=root)
     except ImmunotwinError:
         return "unknown"
