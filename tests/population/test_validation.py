@@ -19,6 +19,7 @@ from immunotwin.population.validation import (
     gradient_checks,
     published_orr_ci_pct,
     run_arms,
+    target_lines,
     target_summary,
     to_markdown,
 )
@@ -117,6 +118,11 @@ def test_target_summary_scopes_the_orr_target_to_checkpoint_chemo_and_control_ar
     assert summary["orr_within_7pp"] == {"pass": 2, "of": 4}
     assert summary["orr_within_7pp_checkpoint_chemo_control"] == {"pass": 2, "of": 3}
     assert summary["orr_share_checkpoint_chemo_control"] == pytest.approx(2 / 3)
+    assert target_lines(summary) == [
+        "ORR within 7 pp, all arms: 2/4 (50 %; target 80 %, not met)",
+        "ORR within 7 pp, checkpoint, chemotherapy and control arms: 2/3 (67 %; target 80 %, "
+        "not met)",
+    ]
     assert summary["orr_within_7pp_by_class"] == {
         "car_t": {"pass": 0, "of": 1},
         "checkpoint": {"pass": 1, "of": 1},

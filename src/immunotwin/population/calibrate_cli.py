@@ -122,6 +122,8 @@ def validate(
         )
     for _, r in table[table["error"].notna()].iterrows():
         console.print(f"[red]error[/red] {r['spec']}: {r['error']}")
+    for text in v.target_lines(summary):
+        console.print(text)
     console.print(json.dumps(summary))
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out / "validation.csv") as tmp:
@@ -134,7 +136,8 @@ def validate(
         + "\n\n"
         + v.to_markdown(checks.astype(str))
         + "\n\n"
-        + "```json\n"
+        + "".join(f"- {text}\n" for text in v.target_lines(summary))
+        + "\n```json\n"
         + json.dumps(summary, indent=2)
         + "\n```\n",
     )

@@ -420,6 +420,29 @@ def target_summary(table: pd.DataFrame, checks: pd.DataFrame) -> dict[str, Any]:
     return summary
 
 
+def target_lines(summary: dict[str, Any]) -> list[str]:
+    """Human-readable lines of :func:`target_summary`'s ORR counts against the 80 % target."""
+
+    def line(label: str, count: dict[str, int] | None) -> str | None:
+        if not count or not count["of"]:
+            return None
+        share = count["pass"] / count["of"]
+        verdict = "met" if share >= TARGET_SHARE_ORR else "not met"
+        return (
+            f"ORR within {ORR_TOLERANCE_PP:g} pp, {label}: {count['pass']}/{count['of']} "
+            f"({100 * share:.0f} %; target {100 * TARGET_SHARE_ORR:.0f} %, {verdict})"
+        )
+
+    lines = [
+        line("all arms", summary.get("orr_within_7pp")),
+        line(
+            "checkpoint, chemotherapy and control arms",
+            summary.get("orr_within_7pp_checkpoint_chemo_control"),
+        ),
+    ]
+    return [text for text in lines if text]
+
+
 DISPLAY_COLUMNS = {
     "trial_id": "trial",
     "arm": "arm",
