@@ -426,7 +426,7 @@ def target_lines(summary: dict[str, Any]) -> list[str]:
     def line(label: str, count: dict[str, int] | None) -> str | None:
         if not count or not count["of"]:
             return None
-        share = count["pass"] / count["of"]
+        share = _share(count)
         verdict = "met" if share >= TARGET_SHARE_ORR else "not met"
         return (
             f"ORR within {ORR_TOLERANCE_PP:g} pp, {label}: {count['pass']}/{count['of']} "
