@@ -16,10 +16,14 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from immunotwin.population.calibration import effective_parameters
 from immunotwin.population.calibration_io import shipped_parameter_set
 from immunotwin.population.catalog import load_tumor_catalog
-from immunotwin.trials.engine import _model_and_kernel, arm_patients, run_trial
+from immunotwin.trials.engine import (
+    _model_and_kernel,
+    arm_patients,
+    presenting_parameters,
+    run_trial,
+)
 from immunotwin.trials.load import load_trial_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,9 +51,8 @@ def main() -> None:
     model, _ = _model_and_kernel()
     calibration = shipped_parameter_set()
     patients = arm_patients(spec, 0)
-    rng = np.random.default_rng(spec.seed)
     tumour = load_tumor_catalog().get(spec.tumor_type)
-    params = effective_parameters(model, rng, patients, tumour, calibration)
+    params = presenting_parameters(spec, patients, tumour, calibration)
     result = run_trial(spec, calibration=calibration, patients=patients, parameters=params)
     table = result.arms[0].patients
     responder = table["best_overall_response"].isin(["CR", "PR"]).to_numpy()

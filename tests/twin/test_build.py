@@ -26,21 +26,14 @@ SPEC = {
 
 
 def test_run_trial_with_supplied_patients_reproduces_sampled_run():
-    from immunotwin.engine.streams import RNG_BLOCK_PATIENTS, BlockRandom
-    from immunotwin.model.immune.baseline import sample_parameters
-    from immunotwin.population.biomarker_map import apply_biomarkers
-    from immunotwin.population.calibration import apply_calibration
     from immunotwin.population.calibration_io import shipped_parameter_set
     from immunotwin.population.catalog import load_tumor_catalog
-    from immunotwin.trials.engine import _model_and_kernel, arm_patients, run_trial
+    from immunotwin.trials.engine import arm_patients, presenting_parameters, run_trial
 
     spec = TrialSpec.model_validate(SPEC)
-    model, _ = _model_and_kernel()
     tumour = load_tumor_catalog().get("nsclc")
     patients = arm_patients(spec, 0, tumour)
-    rng = BlockRandom([spec.seed, 0x30DE1], 0, 12, RNG_BLOCK_PATIENTS)
-    params = apply_biomarkers(model, sample_parameters(model, rng, 12), patients, tumour)
-    params = apply_calibration(model, params, shipped_parameter_set())
+    params = presenting_parameters(spec, patients, tumour, shipped_parameter_set())
     sampled = run_trial(spec).arms[0].patients
     supplied = run_trial(spec, patients=patients, parameters=params).arms[0].patients
     assert sampled.equals(supplied)

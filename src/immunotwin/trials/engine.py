@@ -47,6 +47,7 @@ from immunotwin.outcomes.myelosuppression import (
 from immunotwin.population.biomarker_map import BASELINE_LESIONS
 from immunotwin.population.calibration import ParameterSet, effective_parameters
 from immunotwin.population.catalog import load_tumor_catalog
+from immunotwin.population.plausibility import plausible_parameters
 from immunotwin.population.virtual_patients import sample_patients
 from immunotwin.therapies.dose import DAYS_PER_MONTH
 from immunotwin.trials.spec import TrialSpec
@@ -455,6 +456,34 @@ def arm_patients(spec: TrialSpec, arm_index: int, tumour=None) -> pd.DataFrame:
     return sample_patients(tumour, spec.patients_per_arm, seed=seed, filters=spec.population)
 
 
+def presenting_parameters(
+    spec: TrialSpec,
+    patients: pd.DataFrame,
+    tumour,
+    calibration: ParameterSet,
+    start: int = 0,
+    block: int = RNG_BLOCK_PATIENTS,
+) -> np.ndarray:
+    """Effective model parameters of patients ``start ..`` of an arm, each a draw whose
+    untreated tumour progresses (:mod:`immunotwin.population.plausibility`)."""
+    model, compiled = _model_and_kernel()
+    n = len(patients)
+
+    def draw(attempt: int) -> np.ndarray:
+        key = [spec.seed, 0x30DE1] + ([0x7EDA, attempt] if attempt else [])
+        rng = BlockRandom(key, start, n, block)
+        return effective_parameters(model, rng, patients, tumour, calibration)
+
+    def cells(params: np.ndarray) -> np.ndarray:
+        return _tumour_cells_from_sld(
+            patients["baseline_sld_mm"].to_numpy(),
+            params[:, model.parameter_index("cancer_cell_volume")],
+            params[:, model.parameter_index("tumor_cell_volume_fraction")],
+        )
+
+    return plausible_parameters(compiled, draw, cells).params
+
+
 def run_chunk(
     task: ChunkTask,
     *,
@@ -480,8 +509,7 @@ def run_chunk(
     if task.parameters is not None:
         params = np.array(task.parameters, dtype=float, copy=True)
     else:
-        model_rng = BlockRandom([spec.seed, 0x30DE1], start, n, block)
-        params = effective_parameters(model, model_rng, patients, tumour, calibration)
+        params = presenting_parameters(spec, patients, tumour, calibration, start, block)
     pk_rng = BlockRandom([spec.seed, 0x9C, arm_index], start, n, block)
     plan, y0 = plan_and_baseline(
         model, compiled, arm, patients, params, follow_up, pk_rng, calibration.drug_potency

@@ -171,3 +171,33 @@ def setpoint_loss_rates(
         loss = basal + sum(q[k] for k in kills) / y[:, model.state_index(clone)]
         out[name] = np.where(np.isfinite(loss), np.maximum(loss, 0.0), 0.0)
     return out
+
+
+PRESENTATION_WINDOW_DAYS = 84.0
+"""Untreated follow-up over which a presenting tumour must not shrink: 12 weeks, the usual
+interval to the first RECIST assessment (see :func:`untreated_shrinks`)."""
+
+
+def untreated_shrinks(
+    compiled: CompiledModel,
+    y0: np.ndarray,
+    params: np.ndarray,
+    *,
+    days: float = PRESENTATION_WINDOW_DAYS,
+    rtol: float = 1e-5,
+) -> np.ndarray:
+    """Per patient: does the untreated tumour hold fewer living cancer cells ``days`` after
+    the pre-treatment state ``y0`` than at it? (n,) bool.
+
+    Such a tumour is under immune control (immunoediting elimination/equilibrium), not the
+    progressing disease a trial enrols, so it fails the brief's plausibility step (§2.9 a).
+    A patient whose check fails to integrate is not flagged (the trial run reports it).
+    """
+    model = compiled.model
+    y0 = np.atleast_2d(np.asarray(y0, dtype=np.float64))
+    params = np.atleast_2d(np.asarray(params, dtype=np.float64))
+    living = [model.state_index(name) for name in TUMOR_STATES[:3]]
+    result = simulate(compiled, y0, params, np.array([days]), rtol=rtol)
+    before = y0[:, living].sum(axis=1)
+    after = result.states[:, -1, living].sum(axis=1)
+    return result.ok & np.isfinite(after) & (after < before)
