@@ -202,6 +202,15 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
         "il2_effector_expansion_rate", 0.2, 10.0, 1.0, "x IL-2-driven effector expansion"
     ),
+    # r_L2 is drawn per patient from QSP-IO's loguniform 0.001-0.1; x0.1-x3 keeps its typical
+    # value (0.07) inside that range
+    HyperParameter(
+        "pdl2_ratio",
+        0.1,
+        3.0,
+        1.0,
+        "x PD-L2/PD-L1 density (PD-L2 keeps PD-1 engaged under anti-PD-L1)",
+    ),
     *(
         HyperParameter(
             f"{HAZARD_PREFIX}{tumour}", 0.2, 5.0, 1.0, f"x death hazard of {tumour} (prognosis)"
@@ -303,7 +312,9 @@ class Stage:
     """One stage of the fit: which hyper-parameters move, on which arms and endpoints.
 
     ``arms`` names an arm class (:func:`arm_class`), a tuple of classes, ``"drug:<key>"``
-    (the chemotherapy-only arms that give that drug) or ``"all"``;
+    (the arms of the drug's home class that give it), ``"target:<antigen>"`` (the
+    checkpoint-inhibitor arms giving a drug against that target), ``"tumor:<type>"`` or
+    ``"all"``;
     ``budget`` is the stage's number of (arm-subset) evaluations.
     """
 
@@ -334,6 +345,7 @@ STAGES: tuple[Stage, ...] = (
         ("orr", "cr"),
         20,
     ),
+    Stage("anti-PD-L1", ("pdl2_ratio",), "target:PD-L1", ("orr", "cr"), 5),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
     *(_potency_stage(drug) for drug in TARGETED_POTENCY_DRUGS),
     Stage(
@@ -522,6 +534,12 @@ def fit_hyperparameters(
             return arms
         if isinstance(which, str) and which.startswith("tumor:"):
             return arms[arms["spec"].map(tumours) == which[6:]]
+        if isinstance(which, str) and which.startswith("target:"):
+            catalog = load_drug_catalog()
+            hits = arms["spec"].map(
+                lambda s: any(which[7:] in catalog.get(d).targets for d in drugs[s])
+            )
+            return arms[(arms["arm_class"] == "checkpoint") & hits]
         if isinstance(which, str) and which.startswith("drug:"):
             gives = arms["spec"].map(lambda s: which[5:] in drugs[s])
             home = POTENCY_HOME_CLASS[load_drug_catalog().get(which[5:]).drug_class]
