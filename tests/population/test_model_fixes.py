@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from immunotwin.population.fit import HAZARD_TUMOURS, POTENCY_DRUGS, STAGES, arm_class
+from immunotwin.therapies.catalog import load_drug_catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,6 +99,10 @@ def test_every_stage_has_a_budget_and_known_arms():
     assert {a[6:] for a in by_tumour} == set(HAZARD_TUMOURS)
     named -= by_tumour
     assert {a[5:] for a in by_drug} == set(POTENCY_DRUGS)
+    by_target = {a for a in named if a.startswith("target:")}
+    drug_targets = {t for d in load_drug_catalog() for t in d.targets}
+    assert by_target and {a[7:] for a in by_target} <= drug_targets
+    named -= by_target
     assert named - by_drug <= {
         "chemotherapy",
         "checkpoint",
