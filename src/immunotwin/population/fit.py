@@ -211,6 +211,14 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         1.0,
         "x PD-L2/PD-L1 density (PD-L2 keeps PD-1 engaged under anti-PD-L1)",
     ),
+    # the catalogue's breadth (1: as many new clones as without blockade) is an assumption
+    HyperParameter(
+        "ctla4_priming_breadth",
+        0.1,
+        20.0,
+        1.0,
+        "x new clones primed under CTLA-4 blockade (PD-1-low burst)",
+    ),
     *(
         HyperParameter(
             f"{HAZARD_PREFIX}{tumour}", 0.2, 5.0, 1.0, f"x death hazard of {tumour} (prognosis)"
@@ -346,6 +354,7 @@ STAGES: tuple[Stage, ...] = (
         20,
     ),
     Stage("anti-PD-L1", ("pdl2_ratio",), "target:PD-L1", ("orr", "cr"), 5),
+    Stage("anti-CTLA-4", ("ctla4_priming_breadth",), "target:CTLA-4", ("orr", "cr"), 5),
     Stage("antibody", ("antibody_effector_kill",), "antibody", ("orr", "cr"), 5),
     *(_potency_stage(drug) for drug in TARGETED_POTENCY_DRUGS),
     Stage(

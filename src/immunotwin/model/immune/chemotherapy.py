@@ -128,6 +128,7 @@ def add_chemotherapy(model: Model) -> Model:
         "teff_systemic",
         "teff_tumor",
         "tcell_activated",
+        "tcell_activated_new",
         "teff_recall_systemic",
         "teff_fresh_tumor",
     ):

@@ -3,8 +3,9 @@
 
 States: ``teff_systemic`` (Tb, blood + periphery), ``teff_tumor`` (Tt, PD-1-high),
 ``texh_tumor`` (Tx, dysfunctional; contains the reinvigorable progenitors), ``tmem_systemic``
-(Tm), ``teff_recall_systemic`` (Tbr, effectors just recalled from memory) and
-``teff_fresh_tumor`` (Tf, recall-derived effectors in the tumour that are still PD-1-low).
+(Tm), ``teff_recall_systemic`` (Tbr, PD-1-low effectors: just recalled from memory, or the burst
+of clones newly primed under CTLA-4 blockade, see the priming module) and ``teff_fresh_tumor``
+(Tf, those effectors in the tumour while they are still PD-1-low).
 Killing is QSP-IO's ratio-dependent form (``model/Teff_module.m``) over all tumour effectors
 (Tt + Tf), braked by TGF-beta and MDSC, scaled by each clone's MHC-I factor, and released from
 PD-1 by the cell-weighted mean of (1 - H_PD1) over Tt and (1 - H_PD1,f) over Tf. Four
@@ -68,8 +69,13 @@ def add_effectors(model: Model) -> Model:
             state(tt, "cell", "effector CD8 in tumour (Tt)", abs_tol=1e-3),
             state(tx, "cell", "dysfunctional/exhausted CD8 in tumour (Tx)", abs_tol=1e-3),
             state(tm, "cell", "tumour-specific memory CD8 (Tm)", abs_tol=1e-3),
-            state(tbr, "cell", "systemic effectors recalled from memory (Tbr)", abs_tol=1e-3),
-            state(tf, "cell", "fresh PD-1-low recall effectors in tumour (Tf)", abs_tol=1e-3),
+            state(
+                tbr,
+                "cell",
+                "PD-1-low systemic effectors: recalled from memory or newly primed clones (Tbr)",
+                abs_tol=1e-3,
+            ),
+            state(tf, "cell", "fresh PD-1-low effectors in tumour (Tf)", abs_tol=1e-3),
         ],
         quantities=[
             quantity(

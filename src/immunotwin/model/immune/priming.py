@@ -8,6 +8,14 @@ number n_cl set activation; the division number N = N0 + N_cs*H_CD28 + N_IL2*H(I
 clonal burst 2^N into the systemic effector pool. Memory cells are recalled by antigen-loaded
 DCs straight into the effector pool with a small expansion 2^N_rec (recall into Ta with the full
 2^N burst, as the brief writes it, makes the effector-memory loop gain exceed 1).
+
+CTLA-4 blockade primes new clones (``tcell_activated_new``, Ta,new): in patients on ipilimumab
+the number of detectable melanoma-reactive CD8 responses rises while responses present before
+treatment are not boosted (Kvistborg 2014 Sci Transl Med 6:254ra128), and the blood repertoire
+gains newly detected clones within two weeks (Oh 2017 Cancer Res 77:1322). These clones have not
+met chronic antigen, so their burst joins the PD-1-low effector pool (``teff_recall_systemic``
+-> ``teff_fresh_tumor``) as the clones that replace the pre-existing ones in the tumour after
+checkpoint blockade do (Yost 2019 Nat Med 25:1251).
 """
 
 from __future__ import annotations
@@ -54,18 +62,25 @@ PARAMETERS = (
     "il10_half",
     "tumor_basal_death_rate",
     "doomed_cell_death_rate",
+    "ctla4_priming_breadth",
 )
 
 
 def add_priming(model: Model) -> Model:
     """Add DCs and activated T cells, with the clonal burst into ``teff_systemic``."""
     m = with_parameters(model, PARAMETERS)
-    dc, ta = "dc_lymph_node", "tcell_activated"
+    dc, ta, tn = "dc_lymph_node", "tcell_activated", "tcell_activated_new"
     return m.extend(
         states=[
             state(dc, "cell", "mature antigen-loaded DCs in the TDLN", abs_tol=1e-3),
             state(
                 ta, "cell", "activated, dividing tumour-specific CD8 in the TDLN (Ta)", abs_tol=1e-3
+            ),
+            state(
+                tn,
+                "cell",
+                "dividing CD8 of clones newly primed under CTLA-4 blockade (Ta,new)",
+                abs_tol=1e-3,
             ),
         ],
         quantities=[
@@ -129,6 +144,12 @@ def add_priming(model: Model) -> Model:
                 "cell/day",
                 "J_act: naive CD8 activation",
             ),
+            quantity(
+                "new_clone_priming_flux",
+                "activation_flux*ctla4_priming_breadth*ro_ctla4_ln",
+                "cell/day",
+                "activation of clones that only CTLA-4 blockade primes",
+            ),
         ],
         processes=[
             process(
@@ -140,6 +161,14 @@ def add_priming(model: Model) -> Model:
             ),
             process("dc_death", f"dc_death_rate*{dc}", "cell/day", {dc: -1}, "DC death"),
             process("priming", "activation_flux", "cell/day", {ta: 1}, "naive CD8 activation"),
+            process(
+                "new_clone_priming",
+                "new_clone_priming_flux",
+                "cell/day",
+                {tn: 1},
+                "new clones primed under CTLA-4 blockade",
+                "Kvistborg 2014 Sci Transl Med 6:254ra128",
+            ),
             process(
                 "memory_recall",
                 "recall_rate*dc_site_availability*tmem_systemic",
@@ -168,6 +197,21 @@ def add_priming(model: Model) -> Model:
                 "cell/day",
                 {"teff_systemic": 1},
                 "2^N effectors per activated cell",
+            ),
+            process(
+                "new_clone_exit",
+                f"division_rate/division_number*{tn}",
+                "cell/day",
+                {tn: -1},
+                "newly primed cells finish their N divisions",
+            ),
+            process(
+                "new_clone_burst",
+                f"division_rate/division_number*exp(0.6931471805599453*division_number)*{tn}",
+                "cell/day",
+                {"teff_recall_systemic": 1},
+                "2^N PD-1-low effectors per newly primed cell (clones new to chronic antigen)",
+                "Yost 2019 Nat Med 25:1251",
             ),
         ],
     )
