@@ -106,6 +106,28 @@ def test_anti_ctla4_more_organ_injury_than_anti_pd1(immune_compiled):
     assert injury["antictla4"][0].mean() > injury["antipd1"][0].mean()  # colon
 
 
+def test_anti_ctla4_primes_new_clones_into_the_pd1_low_pool(immune_compiled, typical_baseline):
+    """Kvistborg 2014: anti-CTLA-4 adds new clones; they enter the tumour PD-1-low (Tbr -> Tf)."""
+    cm, model = immune_compiled, immune_compiled.model
+    p, _ = typical_baseline
+    t = np.arange(0.0, 85.0, 7.0)
+    y0 = baseline_state(cm, p[None], np.array([CELLS_37MM]))[0]
+    untreated = simulate(cm, y0, p, t)
+    assert np.all(untreated.state("tcell_activated_new") == 0.0)
+    events = build_events(1, _doses(cm, 1, "antictla4", 240.0, 21.0, 4))
+    fresh, kill = {}, {}
+    for breadth in (0.0, 1.0, 4.0):
+        q = p.copy()
+        q[model.parameter_index("ctla4_priming_breadth")] = breadth
+        r = simulate(cm, y0, q, t, events)
+        quantities = cm.quantities(r.states[0], q)
+        fresh[breadth] = r.state("teff_fresh_tumor")[0, -4:].mean()
+        kill[breadth] = (quantities["cd8_kill_presenting"] / r.state("tumor_presenting")[0])[-4:]
+        assert (r.state("tcell_activated_new")[0] > 0).any() == (breadth > 0)
+    assert fresh[0.0] < fresh[1.0] < fresh[4.0]
+    assert kill[0.0].mean() < kill[1.0].mean() < kill[4.0].mean()
+
+
 def test_sbml_export_of_whole_model(immune_model):
     text = to_sbml(immune_model)
     assert consistency_errors(text) == []
