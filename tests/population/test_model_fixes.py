@@ -8,7 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from immunotwin.population.fit import HAZARD_TUMOURS, POTENCY_DRUGS, STAGES, arm_class
+from immunotwin.errors import InputError
+from immunotwin.population.fit import (
+    HAZARD_TUMOURS,
+    POTENCY_DRUGS,
+    STAGES,
+    arm_class,
+    select_stages,
+)
 from immunotwin.therapies.catalog import load_drug_catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -119,3 +126,25 @@ def test_every_stage_has_a_budget_and_known_arms():
     }
     assert all(s.budget >= 3 for s in STAGES)
     assert STAGES[-1].arms == "all"
+
+
+def test_a_partial_refit_names_known_stages_in_fit_order():
+    chosen = select_stages("sorafenib potency, sunitinib potency")
+    assert [s.name for s in chosen] == ["sunitinib potency", "sorafenib potency"]
+    assert select_stages(None) == STAGES
+    with pytest.raises(InputError, match="unknown stage") as err:
+        select_stages("sunitinib potency,no such stage")
+    assert "sunitinib potency" in err.value.fix
+
+
+def test_a_partial_refit_needs_a_warm_start(tmp_path):
+    from typer.testing import CliRunner
+
+    from immunotwin.cli import app
+
+    result = CliRunner().invoke(
+        app, ["calibrate", "--stages", "sunitinib potency", "--out", str(tmp_path)]
+    )
+    assert result.exit_code != 0
+    assert "needs a warm start" in result.output
+    assert not any(tmp_path.iterdir())

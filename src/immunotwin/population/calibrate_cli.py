@@ -170,6 +170,13 @@ def calibrate(
         typer.Option(help="warm start: a parameter-set JSON whose values start the search"),
     ] = None,
     root: Annotated[Path | None, typer.Option(help="repository root (examples/)")] = None,
+    stages: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated stages to search (default: all); the others keep the "
+            "start values, e.g. after a model change that touches only their arms"
+        ),
+    ] = None,
 ) -> None:
     """Fit population-level hyper-parameters to the calibration arms; write the parameter set.
 
@@ -193,6 +200,13 @@ def calibrate(
         arms = v.calibration_arms(read_arm_map(), read_targets(_targets(targets)))
         base = v.repository_root(root)
         start_values = read_parameter_set(start).hyper_parameters() if start else None
+        searched = f.select_stages(stages)
+        if stages is not None and start is None:
+            raise InputError(
+                "a partial refit keeps the other stages' values, so it needs a warm start",
+                source="--stages",
+                fix="add --start PARAMETER_SET.json (e.g. the shipped set)",
+            )
     except ImmunotwinError as exc:
         _fail(exc)
 
@@ -209,6 +223,7 @@ def calibrate(
         max_minutes=max_minutes,
         start=start_values,
         workers=workers,
+        stages=searched,
         on_evaluation=report,
     )
     model = immunotwin_model()
@@ -221,7 +236,7 @@ def calibrate(
             "model_name": model.name,
             "model_hash": model.content_hash(),
             "method": "staged search on arm subsets (bounded Brent for one parameter, "
-            f"Nelder-Mead for more; {f.describe_stages()}) of a weighted soft-L1 sum of "
+            f"Nelder-Mead for more; {f.describe_stages(searched)}) of a weighted soft-L1 sum of "
             "standardised errors (ORR/CR and grade >= 3 CRS/ICANS by 7 pp, log medians by "
             "ln 1.25); common random numbers (each spec's seed)",
             "seed": seed,

@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from immunotwin.errors import InputError
 from immunotwin.population.calibration import HAZARD_PREFIX, POTENCY_PREFIX, ParameterSet
 from immunotwin.population.validation import (
     MEDIAN_TOLERANCE,
@@ -395,6 +396,25 @@ arms, the CD8 parameters on the checkpoint-inhibitor arms, Fc effector kill on t
 RT on the radiotherapy arms, CRS/ICANS severity on the CAR-T and T-cell-engager arms (grade >= 3
 rates), each adoptive product's own potency on its arm, then growth and the death hazard on
 every arm and endpoint (earlier stages' values held)."""
+
+
+def select_stages(names: str | None) -> tuple[Stage, ...]:
+    """The stages named in a comma-separated list, in :data:`STAGES` order (``None``: all).
+
+    A partial refit searches only the stages a model change touches; every other
+    hyper-parameter keeps its start value."""
+    if names is None:
+        return STAGES
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    known = {s.name for s in STAGES}
+    unknown = [n for n in wanted if n not in known]
+    if unknown or not wanted:
+        raise InputError(
+            f"unknown stage(s) {unknown}" if unknown else "no stage named",
+            source="--stages",
+            fix="name stages from: " + ", ".join(s.name for s in STAGES),
+        )
+    return tuple(s for s in STAGES if s.name in wanted)
 
 
 def describe_stages(stages: tuple[Stage, ...] = STAGES) -> str:

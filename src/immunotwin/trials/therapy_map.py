@@ -733,6 +733,8 @@ def plan_arm(
                 values["tki_growth_inhibition_max"] = np.minimum(
                     inhibition * drug_potency[drug.key], TKI_INHIBITION_CAP
                 )
+                kill = patient_values(model, params, "tki_kill_max", n)
+                values["tki_kill_max"] = kill * drug_potency[drug.key]
             events += tki_input_events(
                 model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
             )

@@ -127,6 +127,30 @@ def test_sunitinib_slows_growth_and_lowers_mdsc(runs):
     assert (treated.state("treg_tumor")[:, day] < untreated.state("treg_tumor")[:, day]).all()
 
 
+def test_sunitinib_kill_shrinks_tumours_beyond_growth_inhibition(immune_compiled, runs):
+    """R_TKI (brief §2.4) removes cells at k_TKI E_TKI on top of the cytostatic effect."""
+    model = immune_compiled.model
+    treated, _ = runs["tki"]
+    day = 28
+    # the same patients with the kill switched off: same plan, k_TKI = 0
+    catalog = load_tumor_catalog().get("rcc")
+    patients = sample_patients(catalog, 8, seed=3)
+    p = sample_parameters(model, np.random.default_rng(3), 8)
+    p = apply_calibration(
+        model, apply_biomarkers(model, p, patients, catalog), resolve_calibration(None)
+    )
+    plan = plan_arm(model, SUNITINIB, patients, float(T[-1]), np.random.default_rng(1), p)
+    no_kill = p.copy()
+    for name, values in plan.parameter_values.items():
+        no_kill[:, model.parameter_index(name)] = values
+    assert (no_kill[:, model.parameter_index("tki_kill_max")] > 0).all()
+    no_kill[:, model.parameter_index("tki_kill_max")] = 0.0
+    y0 = baseline_state(immune_compiled, p, np.full(8, CELLS_37MM))
+    cytostatic = simulate(immune_compiled, y0, no_kill, T, build_events(8, plan.events))
+    assert (_total_tumor(treated)[:, day] < _total_tumor(cytostatic)[:, day]).all()
+    assert (treated.state("tumor_dead")[:, day] > cytostatic.state("tumor_dead")[:, day]).all()
+
+
 def test_bevacizumab_raises_t_cell_infiltration(runs):
     treated, untreated = runs["bev"]
     day = 14

@@ -4,7 +4,9 @@
   day-scale rate from the catalogue). Daily oral dosing enters as a zero-order input
   ``tki_input_rate`` (reference doses per day) switched on over each run of consecutive dosing
   days and off after it (two events per run instead of one per dose; same mean exposure).
-  Effect E_TKI = H(K; K50). Growth inhibition I_TKI = I_max,TKI E_TKI (in the tumour growth factor);
+  Effect E_TKI = H(K; K50). Growth inhibition I_TKI = I_max,TKI E_TKI (in the tumour growth factor)
+  and kill R_TKI = k_TKI E_TKI C of both clones (brief §2.4: anti-angiogenic cell death; the
+  escape clone is an immune-escape variant here, not a TKI-resistant one);
   sunitinib-like MDSC depletion k_TKI,MD E_TKI Md (Ko 2009 Clin Cancer Res) and Treg reduction
   k_TKI,R E_TKI Rt (Finke 2008 Clin Cancer Res).
 - ``antivegf_central``/``antivegf_peripheral`` (mg): two-compartment PK of bevacizumab (Han 2016;
@@ -26,6 +28,7 @@ PARAMETERS = (
     "tki_decay_rate",
     "tki_half_exposure",
     "tki_growth_inhibition_max",
+    "tki_kill_max",
     "tki_mdsc_kill_max",
     "tki_treg_kill_max",
     "antivegf_cl",
@@ -85,6 +88,17 @@ def add_targeted(model: Model) -> Model:
                 "daily oral dosing as a zero-order input over each on-treatment run",
             ),
             process("tki_decay", f"tki_decay_rate*{k}", "1/day", {k: -1}, "TKI exposure decay"),
+            *(
+                process(
+                    f"tki_kill_{clone}",
+                    f"tki_kill_max*tki_effect*tumor_{clone}",
+                    "cell/day",
+                    {f"tumor_{clone}": -1, "tumor_dead": 1},
+                    "cancer-cell death under VEGFR inhibition (R_TKI)",
+                    "brief §2.4 (R_TKI = k_TKI H(c_TKI; IC50) C)",
+                )
+                for clone in ("presenting", "escape")
+            ),
             process(
                 "tki_mdsc_depletion",
                 "tki_mdsc_kill_max*tki_effect*mdsc_tumor",
