@@ -72,12 +72,13 @@ def test_antibody_potency_scales_its_fc_effector_maxima():
     assert not set(ANTIBODY_EFFECTOR_MAXIMA) & set(plain.parameter_values)
 
 
-def test_cell_product_potency_scales_the_per_cell_kill_rate():
+def test_cell_product_potency_scales_kill_and_expansion_per_cell():
     plan, params, model = _plan({"tisagenlecleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
-    typical = params[:, model.parameter_index("cart_kill_rate")]
-    np.testing.assert_allclose(plan.parameter_values["cart_kill_rate"], 0.4 * typical)
+    for name in ("cart_kill_rate", "cart_expansion_rate"):
+        typical = params[:, model.parameter_index(name)]
+        np.testing.assert_allclose(plan.parameter_values[name], 0.4 * typical)
     other, _, _ = _plan({"axicabtagene_ciloleucel": 0.4}, "juliet_tisagenlecleucel.yaml")
-    assert "cart_kill_rate" not in other.parameter_values
+    assert not {"cart_kill_rate", "cart_expansion_rate"} & set(other.parameter_values)
 
 
 def test_tumour_hazard_multiplier_scales_only_its_tumour_type():

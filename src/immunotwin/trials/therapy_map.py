@@ -647,6 +647,8 @@ def plan_arm(
             if drug_potency and drug.key in drug_potency and drug.drug_class in ENGINEERED_CELLS:
                 kill = patient_values(model, params, "cart_kill_rate", n)
                 values["cart_kill_rate"] = kill * drug_potency[drug.key]
+                expansion = patient_values(model, params, "cart_expansion_rate", n)
+                values["cart_expansion_rate"] = expansion * drug_potency[drug.key]
             if drug.drug_class == "car_t":
                 target = next((t for t in drug.targets if t in ANTIGEN_COLUMNS), None)
                 if target is None:
