@@ -148,3 +148,14 @@ def test_a_partial_refit_needs_a_warm_start(tmp_path):
     assert result.exit_code != 0
     assert "needs a warm start" in result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_a_partial_refit_keeps_the_warm_starts_method():
+    from immunotwin.population.calibrate_cli import _method
+    from immunotwin.population.calibration import ParameterSet
+
+    start = ParameterSet.identity().model_copy(update={"version": "v1", "method": "full fit"})
+    assert _method("stage A").startswith("staged search")
+    partial = _method("stage A", start)
+    assert partial.startswith("partial refit") and partial.endswith("full fit")
+    assert "v1" in partial

@@ -146,6 +146,23 @@ def validate(
 
 
 @app.command("calibrate")
+def _method(stages: str, partial_from=None) -> str:
+    """The parameter set's ``method``; a partial refit names its warm start and that set's own
+    method, so the provenance of the stages it did not search is kept."""
+    method = (
+        "staged search on arm subsets (bounded Brent for one parameter, "
+        f"Nelder-Mead for more; {stages}) of a weighted soft-L1 sum of "
+        "standardised errors (ORR/CR and grade >= 3 CRS/ICANS by 7 pp, log medians by "
+        "ln 1.25); common random numbers (each spec's seed)"
+    )
+    if partial_from is None:
+        return method
+    return (
+        f"partial refit: {method}; every other value from the warm start "
+        f"{partial_from.version}, whose method was: {partial_from.method}"
+    )
+
+
 def calibrate(
     targets: TargetsOption = None,
     patients: Annotated[int, typer.Option(help="virtual patients per arm in the fit", min=5)] = 30,
@@ -199,7 +216,8 @@ def calibrate(
     try:
         arms = v.calibration_arms(read_arm_map(), read_targets(_targets(targets)))
         base = v.repository_root(root)
-        start_values = read_parameter_set(start).hyper_parameters() if start else None
+        start_set = read_parameter_set(start) if start else None
+        start_values = start_set.hyper_parameters() if start_set else None
         searched = f.select_stages(stages)
         if stages is not None and start is None:
             raise InputError(
@@ -235,10 +253,7 @@ def calibrate(
             "immunotwin_version": __version__,
             "model_name": model.name,
             "model_hash": model.content_hash(),
-            "method": "staged search on arm subsets (bounded Brent for one parameter, "
-            f"Nelder-Mead for more; {f.describe_stages(searched)}) of a weighted soft-L1 sum of "
-            "standardised errors (ORR/CR and grade >= 3 CRS/ICANS by 7 pp, log medians by "
-            "ln 1.25); common random numbers (each spec's seed)",
+            "method": _method(f.describe_stages(searched), start_set if stages else None),
             "seed": seed,
             "patients_per_arm": patients,
             "objective": {
@@ -286,7 +301,9 @@ def calibrate(
         f"Command: `immunotwin calibrate --patients {patients} "
         + (f"--start {start} " if start else "")
         + (f"--max-evaluations {max_evaluations} " if max_evaluations else "")
-        + f"--max-minutes {max_minutes:g} --workers {workers}`\n\n"
+        + f"--max-minutes {max_minutes:g} --workers {workers}"
+        + (f' --stages "{stages}"' if stages else "")
+        + "`\n\n"
         f"Objective {result.start_objective:.2f} (start point) -> "
         f"{result.best_objective:.2f} after {result.evaluations} evaluations "
         f"({result.seconds / 60:.1f} min, stopped by {result.stopped_by}).\n\n"
