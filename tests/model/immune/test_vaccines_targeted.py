@@ -53,12 +53,13 @@ CHOP = _arm(
 )
 
 
-def _run(compiled, arm, tumor="melanoma", n=8, seed=3):
+def _plan(compiled, arm, tumor, n, seed):
+    """Untreated and treated parameters and the arm's plan, as the trial engine builds them
+    (biomarker maps, then the shipped calibration, then the plan's drug parameters)."""
     model = compiled.model
     catalog = load_tumor_catalog().get(tumor)
     patients = sample_patients(catalog, n, seed=seed)
     p = sample_parameters(model, np.random.default_rng(seed), n)
-    # as the trial engine does: biomarker maps, then the shipped calibration
     p = apply_calibration(
         model, apply_biomarkers(model, p, patients, catalog), resolve_calibration(None)
     )
@@ -66,6 +67,11 @@ def _run(compiled, arm, tumor="melanoma", n=8, seed=3):
     treated_p = p.copy()
     for name, values in plan.parameter_values.items():
         treated_p[:, model.parameter_index(name)] = values
+    return p, treated_p, plan
+
+
+def _run(compiled, arm, tumor="melanoma", n=8, seed=3):
+    p, treated_p, plan = _plan(compiled, arm, tumor, n, seed)
     y0 = baseline_state(compiled, p, np.full(n, CELLS_37MM))
     treated = simulate(compiled, y0, treated_p, T, build_events(n, plan.events))
     untreated = simulate(compiled, y0, p, T)
@@ -133,16 +139,7 @@ def test_sunitinib_kill_shrinks_tumours_beyond_growth_inhibition(immune_compiled
     treated, _ = runs["tki"]
     day = 28
     # the same patients with the kill switched off: same plan, k_TKI = 0
-    catalog = load_tumor_catalog().get("rcc")
-    patients = sample_patients(catalog, 8, seed=3)
-    p = sample_parameters(model, np.random.default_rng(3), 8)
-    p = apply_calibration(
-        model, apply_biomarkers(model, p, patients, catalog), resolve_calibration(None)
-    )
-    plan = plan_arm(model, SUNITINIB, patients, float(T[-1]), np.random.default_rng(1), p)
-    no_kill = p.copy()
-    for name, values in plan.parameter_values.items():
-        no_kill[:, model.parameter_index(name)] = values
+    p, no_kill, plan = _plan(immune_compiled, SUNITINIB, "rcc", 8, 3)
     assert (no_kill[:, model.parameter_index("tki_kill_max")] > 0).all()
     no_kill[:, model.parameter_index("tki_kill_max")] = 0.0
     y0 = baseline_state(immune_compiled, p, np.full(8, CELLS_37MM))
