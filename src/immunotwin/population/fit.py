@@ -135,6 +135,13 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
     HyperParameter(
         "chemo_kill_tumor", 0.02, 3.0, 0.45, "x chemotherapy cancer-cell kill (both slots)"
     ),
+    HyperParameter(
+        "chemo_resistance_rate",
+        0.1,
+        10.0,
+        1.0,
+        "x acquired chemotherapy resistance per unit of cumulative effect",
+    ),
     HyperParameter("cd8_kill_rate", 0.1, 5.0, 1.0, "x CD8 T-cell killing rate"),
     HyperParameter(
         "neoantigen_kill_exponent",
@@ -339,7 +346,13 @@ def _potency_stage(drug: str) -> Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("chemotherapy", ("chemo_kill_tumor",), "chemotherapy", ("orr", "cr"), 6),
+    Stage(
+        "chemotherapy",
+        ("chemo_kill_tumor", "chemo_resistance_rate"),
+        "chemotherapy",
+        ("orr", "cr"),
+        10,
+    ),
     *(_potency_stage(drug) for drug in CHEMOTHERAPY_POTENCY_DRUGS),
     Stage(
         "checkpoint",

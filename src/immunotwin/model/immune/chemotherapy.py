@@ -6,7 +6,10 @@ such as CHOP fill all four); a standard dose adds 1 to ``chemo_<k>_exposure``
 Cancer cells are moved to the doomed pool at sum_k K_T,k*E_k*K_pen/(K_pen + Ctot) per day
 (a smooth version of the brief's min(Ctot, K_pen)/Ctot penetration cap); lymphocytes, T cells, NK
 cells and MDSC are depleted with their own weights; cells killed count as immunogenic death with
-the agent's weight at commitment.
+the agent's weight at commitment. Acquired resistance: the tumour kill decays as
+exp(-lambda_R A) with the cumulative effect A = integral of sum_k E_k dt (Claret 2009 J Clin Oncol
+27:4103 resistance term, with time on treatment replaced by drug effect received, so a break
+does not count), which is why chemotherapy responses come in the first cycles.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ def _weighted(weight: str) -> str:
 
 def add_chemotherapy(model: Model) -> Model:
     """Add the two exposure states and their kill/depletion processes (after the cell modules)."""
-    names = ["chemo_penetration"] + [f"chemo_{k}_{s}" for k in AGENTS for s in _SUFFIXES]
+    names = ["chemo_penetration", "chemo_resistance_rate"] + [
+        f"chemo_{k}_{s}" for k in AGENTS for s in _SUFFIXES
+    ]
     m = with_parameters(model, names)
     states = [
         state(
@@ -44,6 +49,13 @@ def add_chemotherapy(model: Model) -> Model:
             abs_tol=1e-9,
         )
         for k in AGENTS
+    ] + [
+        state(
+            "chemo_cumulative_effect",
+            "day",
+            "A: cumulative chemotherapy effect received (drives acquired resistance)",
+            abs_tol=1e-9,
+        )
     ]
     quantities = [
         quantity(
@@ -65,14 +77,20 @@ def add_chemotherapy(model: Model) -> Model:
             "fraction of the tumour reached by the drug",
         ),
         quantity(
+            "chemo_sensitivity",
+            "exp(-chemo_resistance_rate*chemo_cumulative_effect)",
+            "dimensionless",
+            "fraction of the tumour kill left after acquired resistance",
+        ),
+        quantity(
             "chemo_tumor_kill_rate",
-            f"({_weighted('kill_tumor')})*chemo_penetration_factor",
+            f"({_weighted('kill_tumor')})*chemo_penetration_factor*chemo_sensitivity",
             "1/day",
             "per-cell rate at which living cancer cells become doomed",
         ),
         quantity(
             "chemo_immunogenic_kill",
-            f"({imm})*chemo_penetration_factor*(tumor_presenting + tumor_escape)",
+            f"({imm})*chemo_penetration_factor*chemo_sensitivity*(tumor_presenting + tumor_escape)",
             "cell/day",
             "immunogenicity-weighted chemotherapy kill",
         ),
@@ -102,6 +120,13 @@ def add_chemotherapy(model: Model) -> Model:
         for k in AGENTS
     ]
     processes += [
+        process(
+            "chemo_effect_accumulation",
+            " + ".join(f"chemo_{k}_effect" for k in AGENTS),
+            "dimensionless",
+            {"chemo_cumulative_effect": 1},
+            "cumulative chemotherapy effect",
+        ),
         process(
             "chemo_kill_presenting",
             "chemo_tumor_kill_rate*tumor_presenting",
