@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from immunotwin.engine import EventKind, build_events, simulate
 from immunotwin.model.immune.baseline import baseline_state, sample_parameters
@@ -180,3 +181,29 @@ def test_lag3_blockade_adds_killing_on_top_of_pd1(immune_compiled, typical_basel
         kill[label] = q["cd8_kill_per_cell"][1]
         assert q["ro_lag3_tumor"][1] > 0.5 if label == "both" else q["ro_lag3_tumor"][1] == 0
     assert kill["both"] > kill["nivolumab"]
+
+
+def test_acquired_chemotherapy_resistance_weakens_later_cycles(immune_compiled, typical_baseline):
+    """Kill x exp(-lambda_R A): the fourth cycle kills less than the first, and lambda_R = 0
+    gives every cycle the same kill (Claret 2009 resistance form)."""
+    cm, model = immune_compiled, immune_compiled.model
+    p, _ = typical_baseline
+    k = model.state_index("chemo_a_exposure")
+    events = build_events(1, [(21.0 * c, EventKind.ADD_TO_STATE, k, 0, 1.0) for c in range(4)])
+    t = np.arange(0.0, 85.0, 1.0)
+    y0 = baseline_state(cm, p[None], np.array([CELLS_37MM]))[0]
+    kill, received = {}, {}
+    for rate in (0.0, 0.05):
+        q = p.copy()
+        q[model.parameter_index("chemo_a_kill_tumor")] = 0.1
+        q[model.parameter_index("chemo_resistance_rate")] = rate
+        r = simulate(cm, y0, q, t, events)
+        rate_per_cell = cm.quantities(r.states[0], q)["chemo_tumor_kill_rate"]
+        kill[rate] = (rate_per_cell[1], rate_per_cell[64])  # day 1 of cycles 1 and 4
+        received[rate] = r.state("chemo_cumulative_effect")[0]
+        assert (np.diff(received[rate]) >= 0).all()
+    assert kill[0.0][1] == pytest.approx(kill[0.0][0], rel=0.05)
+    assert kill[0.05][1] < 0.8 * kill[0.05][0]
+    # the resistance factor is exp(-lambda_R A) of the effect received by then
+    factor = kill[0.05][1] / kill[0.0][1]
+    assert factor == pytest.approx(np.exp(-0.05 * received[0.05][64]), rel=0.02)
