@@ -159,3 +159,10 @@ def test_a_partial_refit_keeps_the_warm_starts_method():
     partial = _method("stage A", start)
     assert partial.startswith("partial refit") and partial.endswith("full fit")
     assert "v1" in partial
+
+
+def test_the_calibrate_command_is_the_fit():
+    from immunotwin.population import calibrate_cli
+
+    commands = {c.name: c.callback for c in calibrate_cli.app.registered_commands}
+    assert commands["calibrate"] is calibrate_cli.calibrate

@@ -13,12 +13,15 @@ import datetime as _dt
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from immunotwin.errors import ImmunotwinError, InputError
 from immunotwin.io.atomic import atomic_path, write_text_atomic
+
+if TYPE_CHECKING:
+    from immunotwin.population.calibration import ParameterSet
 
 app = typer.Typer(help="Calibrate to and validate against published trial arms.")
 log = logging.getLogger(__name__)
@@ -145,8 +148,7 @@ def validate(
     console.print(f"wrote {out}/validation.csv, validation.md, gradient_checks.csv, summary.json")
 
 
-@app.command("calibrate")
-def _method(stages: str, partial_from=None) -> str:
+def _method(stages: str, partial_from: ParameterSet | None = None) -> str:
     """The parameter set's ``method``; a partial refit names its warm start and that set's own
     method, so the provenance of the stages it did not search is kept."""
     method = (
@@ -163,6 +165,7 @@ def _method(stages: str, partial_from=None) -> str:
     )
 
 
+@app.command("calibrate")
 def calibrate(
     targets: TargetsOption = None,
     patients: Annotated[int, typer.Option(help="virtual patients per arm in the fit", min=5)] = 30,
