@@ -49,6 +49,8 @@ TKI_INHIBITION_CAP = 0.95
 """Upper bound of a calibrated TKI's maximal growth inhibition (the catalogue prior range of
 ``tki_growth_inhibition_max``): some proliferation always escapes a cytostatic drug."""
 ANTIBODY_EFFECTOR_MAXIMA = ("adcc_max", "adcp_max", "antitarget_cdc_rate")
+CELL_PRODUCT_POTENCY = ("cart_kill_rate", "cart_expansion_rate")
+"""What an engineered cell product's fitted potency multiplies: kill per cell and expansion."""
 ENGINEERED_CELLS = {"car_t", "tcr_t"}
 """Cell products whose potency acts on the per-cell kill rate they share (``cart_kill_rate``)."""
 ANTIVEGF_TARGETS = {"VEGF-A"}
@@ -218,6 +220,13 @@ def patient_values(
     if params is not None:
         return np.asarray(params[:, index], dtype=float)
     return np.full(n_patients, model.parameters[index].model_value)
+
+
+def potency_scaled(
+    model: Model, params: np.ndarray | None, names: tuple[str, ...], potency: float, n: int
+) -> dict[str, np.ndarray]:
+    """Per-patient values of ``names`` multiplied by a drug's fitted potency."""
+    return {name: patient_values(model, params, name, n) * potency for name in names}
 
 
 def lq_surviving_fraction(
@@ -625,8 +634,11 @@ def plan_arm(
                 raise _refuse(drug, arm, "needs a chemotherapy exposure slot (four per arm)")
             chemo_slot_of[drug.key] = slot
             if drug_potency and drug.key in drug_potency:
-                kill = f"{slot}_kill_tumor"
-                values[kill] = patient_values(model, params, kill, n) * drug_potency[drug.key]
+                values.update(
+                    potency_scaled(
+                        model, params, (f"{slot}_kill_tumor",), drug_potency[drug.key], n
+                    )
+                )
             values.update(_kpd_decay(model, drug, arm, f"{slot}_decay_rate", "exposure", n))
             depletion = drug.kpd().lymphodepletion_per_day
             if depletion is not None:
@@ -645,10 +657,9 @@ def plan_arm(
             values["adoptive_transfer_on"] = np.ones(n)
             amounts = admin.amount
             if drug_potency and drug.key in drug_potency and drug.drug_class in ENGINEERED_CELLS:
-                kill = patient_values(model, params, "cart_kill_rate", n)
-                values["cart_kill_rate"] = kill * drug_potency[drug.key]
-                expansion = patient_values(model, params, "cart_expansion_rate", n)
-                values["cart_expansion_rate"] = expansion * drug_potency[drug.key]
+                values.update(
+                    potency_scaled(model, params, CELL_PRODUCT_POTENCY, drug_potency[drug.key], n)
+                )
             if drug.drug_class == "car_t":
                 target = next((t for t in drug.targets if t in ANTIGEN_COLUMNS), None)
                 if target is None:
@@ -701,10 +712,11 @@ def plan_arm(
                 values.update(antitarget_values(model, drug, patients, rng, params))
                 antitarget_owner["first_day"] = float(admin.days.min(initial=np.inf))
                 if drug_potency and drug.key in drug_potency:
-                    for name in ANTIBODY_EFFECTOR_MAXIMA:
-                        values[name] = (
-                            patient_values(model, params, name, n) * drug_potency[drug.key]
+                    values.update(
+                        potency_scaled(
+                            model, params, ANTIBODY_EFFECTOR_MAXIMA, drug_potency[drug.key], n
                         )
+                    )
             tm = target_mediated_events(
                 model, drug, values["antitarget_tm_cl"], admin.days, antitarget_owner["first_day"]
             )
@@ -735,8 +747,9 @@ def plan_arm(
                 values["tki_growth_inhibition_max"] = np.minimum(
                     inhibition * drug_potency[drug.key], TKI_INHIBITION_CAP
                 )
-                kill = patient_values(model, params, "tki_kill_max", n)
-                values["tki_kill_max"] = kill * drug_potency[drug.key]
+                values.update(
+                    potency_scaled(model, params, ("tki_kill_max",), drug_potency[drug.key], n)
+                )
             events += tki_input_events(
                 model, admin.days, _normalised_exposure(drug, item, admin.amount, arm)
             )
