@@ -99,8 +99,14 @@ class ParameterSet(BaseModel):
         """The uncalibrated model: no multipliers, catalogue hazards."""
         return cls(version="uncalibrated", method="none")
 
-    def survival_link(self, tumor_type: str | None = None) -> SurvivalLink:
-        """The death-hazard link with this set's tumour hazard (x the tumour type's multiplier)."""
+    def survival_link(self, tumor_type: str | np.ndarray | None = None) -> SurvivalLink:
+        """The death-hazard link with this set's tumour hazard (x the tumour type's multiplier).
+
+        ``tumor_type`` may be one key per patient (a basket arm): the link then carries a
+        per-patient hazard column (n, 1)."""
+        if isinstance(tumor_type, np.ndarray):
+            factor = np.array([self.tumour_hazard_multiplier.get(t, 1.0) for t in tumor_type])
+            return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day * factor[:, None])
         factor = self.tumour_hazard_multiplier.get(tumor_type, 1.0) if tumor_type else 1.0
         return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day * factor)
 
@@ -183,12 +189,14 @@ def effective_parameters(
     model: Model, rng, patients, tumor, parameter_set: ParameterSet
 ) -> np.ndarray:
     """Virtual patients' effective parameters, (n_patients, n_params): catalogue draws from
-    ``rng`` -> biomarker maps of ``tumor`` -> ``parameter_set``'s multipliers (the order the
-    trial engine uses)."""
+    ``rng`` -> biomarker maps of ``tumor`` (of each patient's own type in a basket arm) ->
+    ``parameter_set``'s multipliers (the order the trial engine uses)."""
     from immunotwin.model.immune.baseline import sample_parameters
+    from immunotwin.population.basket import tumour_groups
     from immunotwin.population.biomarker_map import apply_biomarkers
 
     sampled = sample_parameters(model, rng, len(patients))
-    return apply_calibration(
-        model, apply_biomarkers(model, sampled, patients, tumor), parameter_set
-    )
+    mapped = sampled.copy()
+    for tumour, rows in tumour_groups(patients, tumor):
+        mapped[rows] = apply_biomarkers(model, sampled[rows], patients.iloc[rows], tumour)
+    return apply_calibration(model, mapped, parameter_set)

@@ -145,19 +145,18 @@ def sample_patients(
     seed: int,
     filters: dict | None = None,
     line: int | None = None,
+    stream: int = 0,
 ) -> pd.DataFrame:
-    """``n`` virtual patients of ``tumor`` passing ``filters`` (trial-spec population rules)."""
+    """``n`` virtual patients of ``tumor`` passing ``filters`` (trial-spec population rules).
+
+    ``stream`` > 0 selects an independent random stream for the same seed (the tumour types of
+    a basket arm draw from their own streams)."""
     filters = dict(filters or {})
-    line_value = filters.get("line", line or tumor.line_of_therapy_default)
-    if not isinstance(line_value, int):
-        line_value = tumor.line_of_therapy_default
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5EED]))
-    msi_reference = msi_high_reference(tumor)
+    rng = np.random.default_rng(_seed_sequence(seed, stream))
     kept: list[pd.DataFrame] = []
     drawn = accepted = 0
     while accepted < n:
-        block = _block(tumor, rng, BLOCK, line_value, msi_reference)
-        block = block[_keep(block, filters, tumor.key)]
+        block = _filtered_block(tumor, rng, filters, line)
         kept.append(block)
         drawn += BLOCK
         accepted += len(block)
@@ -173,3 +172,27 @@ def sample_patients(
     patients = pd.concat(kept, ignore_index=True).iloc[:n].reset_index(drop=True)
     patients.insert(0, "patient_id", np.arange(n))
     return patients
+
+
+def filter_acceptance(
+    tumor: TumorType, *, seed: int, filters: dict | None = None, stream: int = 0
+) -> float:
+    """Share of ``tumor``'s virtual patients that pass ``filters``, read from the first block
+    of draws of ``sample_patients`` with the same seed and stream (deterministic)."""
+    rng = np.random.default_rng(_seed_sequence(seed, stream))
+    return len(_filtered_block(tumor, rng, dict(filters or {}), None)) / BLOCK
+
+
+def _seed_sequence(seed: int, stream: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence([seed, 0x5EED] + ([stream] if stream else []))
+
+
+def _filtered_block(
+    tumor: TumorType, rng: np.random.Generator, filters: dict, line: int | None
+) -> pd.DataFrame:
+    """One block of ``BLOCK`` draws of ``tumor``, keeping the rows that pass ``filters``."""
+    line_value = filters.get("line", line or tumor.line_of_therapy_default)
+    if not isinstance(line_value, int):
+        line_value = tumor.line_of_therapy_default
+    block = _block(tumor, rng, BLOCK, line_value, msi_high_reference(tumor))
+    return block[_keep(block, filters, tumor.key)]

@@ -44,11 +44,10 @@ from immunotwin.outcomes.myelosuppression import (
     load_myelosuppression_catalog,
     neutropenia_from_dose_log,
 )
+from immunotwin.population.basket import arm_sample, patient_tumour_types, spec_tumour
 from immunotwin.population.biomarker_map import BASELINE_LESIONS
 from immunotwin.population.calibration import ParameterSet, effective_parameters
-from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.population.plausibility import plausible_parameters
-from immunotwin.population.virtual_patients import sample_patients
 from immunotwin.therapies.dose import DAYS_PER_MONTH
 from immunotwin.trials.spec import TrialSpec
 from immunotwin.trials.survival_link import death_days
@@ -240,7 +239,7 @@ def _endpoints(
     lesion_day = new_lesion_days(
         grid, ratio, calibration.new_lesion_rate_per_day, NEW_LESION_EXPONENT, rng
     )
-    link = calibration.survival_link(spec.tumor_type)
+    link = calibration.survival_link(patient_tumour_types(patients, spec.tumor_type))
     death_day = death_days(link, grid, ratio, patients["age_years"].to_numpy(), rng)
     failed = ~result.ok
     assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
@@ -451,9 +450,9 @@ def arm_patients(spec: TrialSpec, arm_index: int, tumour=None) -> pd.DataFrame:
     Patient ``i`` does not depend on ``patients_per_arm`` (fixed-block sampling), so chunks
     can be sliced from this table.
     """
-    tumour = tumour or load_tumor_catalog().get(spec.tumor_type)
+    tumour = tumour or spec_tumour(spec)
     seed = spec.seed if spec.paired_patients else spec.seed + 7919 * (arm_index + 1)
-    return sample_patients(tumour, spec.patients_per_arm, seed=seed, filters=spec.population)
+    return arm_sample(tumour, spec.patients_per_arm, seed=seed, filters=spec.population)
 
 
 def presenting_parameters(
@@ -502,7 +501,7 @@ def run_chunk(
     patients, start = task.patients, task.start
     n = len(patients)
     model, compiled = _model_and_kernel()
-    tumour = load_tumor_catalog().get(spec.tumor_type)
+    tumour = spec_tumour(spec)
     follow_up = spec.follow_up_days
     visits, grid = _grid(spec)
     block = task.rng_block_patients
@@ -622,7 +621,7 @@ def run_trial(
     :func:`immunotwin.trials.stream.run_streamed` gives the same rows in bounded memory.
     """
     calibration = resolve_calibration(calibration)
-    tumour = load_tumor_catalog().get(spec.tumor_type)
+    tumour = spec_tumour(spec)
     model, _ = _model_and_kernel()
     supplied = _check_supplied(spec, patients, parameters, len(model.parameters))
     base_patients = supplied if supplied is not None else arm_patients(spec, 0, tumour)

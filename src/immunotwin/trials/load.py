@@ -27,14 +27,21 @@ def validate_trial_spec(
 ) -> TrialSpec:
     """A TrialSpec from already-parsed data; SpecError names the field (and line) on failure."""
     spec = validate_data(TrialSpec, data, source=source, lines=lines)
+    tumours = [(("tumor_mix", key), key) for key in spec.tumor_mix or {}] or [
+        (("tumor_type",), spec.tumor_type)
+    ]
     check_keys(
-        [(("tumor_type",), spec.tumor_type)],
+        tumours,
         _tumor_keys,
         what="tumour type",
         source=source,
         lines=lines,
         listing="immunotwin catalog tumors",
     )
+    if spec.tumor_mix:
+        from immunotwin.population.basket import tumour_mix
+
+        tumour_mix(spec.tumor_mix, source=source)
     drugs = [
         (("arms", a, "regimen", r, "drug"), item.drug)
         for a, arm in enumerate(spec.arms)

@@ -148,6 +148,11 @@ class VisitSchedule(_Frozen):
     every_weeks_late: float = Field(default=12.0, gt=0, le=104)
 
 
+BASKET = "basket"
+"""The ``tumor_type`` of a basket arm, whose patients come from ``tumor_mix``
+(:mod:`immunotwin.population.basket`)."""
+
+
 class Arm(_Frozen):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     regimen: Annotated[tuple[RegimenItem, ...], Field(min_length=1)]
@@ -159,6 +164,11 @@ class TrialSpec(_Frozen):
 
     name: Annotated[str, Field(min_length=1, max_length=120)]
     tumor_type: Annotated[str, Field(min_length=1)]
+    tumor_mix: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
+        default=None,
+        description="basket arm (tumor_type: basket): tumour type -> share of enrolment before "
+        "the population filters",
+    )
     description: str = ""
     population: dict[str, FilterValue] = Field(default_factory=dict)
     patients_per_arm: int = Field(default=200, ge=1, le=10_000_000)
@@ -185,6 +195,22 @@ class TrialSpec(_Frozen):
             known = ", ".join(sorted(BIOMARKER_FILTERS))
             raise ValueError(f"unknown population filter(s) {unknown}; known filters: {known}")
         return v
+
+    @model_validator(mode="after")
+    def _basket(self) -> TrialSpec:
+        basket = self.tumor_type == BASKET
+        if basket and not self.tumor_mix:
+            raise ValueError(
+                "tumor_type 'basket' needs 'tumor_mix': the share of enrolment of each tumour "
+                "type, e.g. {sclc: 107, cervical: 98}"
+            )
+        if self.tumor_mix and not basket:
+            raise ValueError(
+                f"'tumor_mix' is given, so tumor_type must be 'basket' (is '{self.tumor_type}')"
+            )
+        if self.tumor_mix is not None and len(self.tumor_mix) < 2:
+            raise ValueError("a basket's 'tumor_mix' needs at least two tumour types")
+        return self
 
     @model_validator(mode="after")
     def _arms(self) -> TrialSpec:

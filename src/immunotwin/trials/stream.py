@@ -34,8 +34,8 @@ from immunotwin import __version__
 from immunotwin.engine.executors import Executor, SerialExecutor
 from immunotwin.engine.streams import RNG_BLOCK_PATIENTS
 from immunotwin.errors import InputError
+from immunotwin.population.basket import spec_tumour
 from immunotwin.population.calibration import ParameterSet
-from immunotwin.population.catalog import load_tumor_catalog
 from immunotwin.trials.engine import (
     ArmOutcome,
     ChunkTask,
@@ -330,7 +330,7 @@ def run_streamed(
     out.mkdir(parents=True, exist_ok=True)
     parts = out / "parts"
     _prepare_parts(parts, _manifest(spec, chunk_patients, calibration, rng_block_patients), resume)
-    tumour = load_tumor_catalog().get(spec.tumor_type)
+    tumour = spec_tumour(spec)
     n = spec.patients_per_arm
     bounds = chunk_bounds(n, chunk_patients, rng_block_patients)
     cohorts: dict[int, pd.DataFrame] = {}

@@ -20,13 +20,14 @@ class SurvivalLink:
     """Parameters of the death hazard (all rates per day unless stated).
 
     ``tumour_hazard_per_day``: hazard at baseline burden [assumption: 1/(3 years), calibrated
-    to control-arm OS by ``immunotwin calibrate``]; ``burden_exponent``: kappa [assumption 1];
+    to control-arm OS by ``immunotwin calibrate``; a column (n, 1) gives each patient its own,
+    as in a basket arm]; ``burden_exponent``: kappa [assumption 1];
     ``gompertz_a_per_year``, ``gompertz_b_per_year``: adult mortality a*exp(b*age), b = 0.085/y
     (Gompertz law of adult mortality) and a set so that annual mortality at age 65 is ~1.5 %
     (approximately the US 2019 period life table; assumption).
     """
 
-    tumour_hazard_per_day: float = 1.0 / (3 * DAYS_PER_YEAR)
+    tumour_hazard_per_day: float | np.ndarray = 1.0 / (3 * DAYS_PER_YEAR)
     burden_exponent: float = 1.0
     gompertz_a_per_year: float = 0.015 / float(np.exp(0.085 * 65))
     gompertz_b_per_year: float = 0.085
