@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import norm
 
 from immunotwin.errors import CatalogError
 from immunotwin.population.catalog import (
@@ -38,6 +39,9 @@ def _shared_file(*parts: str) -> Path:
 ISSUE5_KEYS = """nsclc nsclc_squamous sclc melanoma rcc urothelial hnscc crc_msi_h crc_mss tnbc
 her2_breast hcc gastric prostate dlbcl follicular_lymphoma b_all multiple_myeloma hodgkin
 synovial_sarcoma cervical""".split()  # noqa: SIM905
+# KEYNOTE-158 cohorts A-J (Marabelle 2020 Lancet Oncol); cervical and sclc are above
+KEYNOTE158_KEYS = """anal biliary cervical endometrial mesothelioma neuroendocrine salivary sclc
+thyroid vulvar""".split()  # noqa: SIM905
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +50,37 @@ def catalog():
 
 
 def test_catalogue_has_the_issue_and_design_keys(catalog):
-    assert sorted(catalog.keys()) == sorted(ISSUE5_KEYS)
+    assert sorted(catalog.keys()) == sorted(set(ISSUE5_KEYS) | set(KEYNOTE158_KEYS))
+
+
+def test_keynote158_cohort_types(catalog):
+    """The ten KEYNOTE-158 cohorts: previously treated solid tumours, CPS scored, TMB-H shares."""
+    assert len(KEYNOTE158_KEYS) == 10
+    for key in set(KEYNOTE158_KEYS) - {"cervical", "sclc"}:
+        tumor = catalog.get(key)
+        assert not tumor.heme and tumor.response_criteria == "recist11", key
+        assert tumor.line_of_therapy_default == 2, key
+        assert tumor.biomarkers.pdl1_cps is not None and tumor.biomarkers.pdl1_tps is None, key
+    for key in ("vulvar", "endometrial"):
+        assert catalog.get(key).clinical.sex_female.p == 1.0
+    # dMMR share after platinum: KEYNOTE-775 randomised 130 dMMR of 827 (15.7 %)
+    assert catalog.get("endometrial").biomarkers.msi_high.p == pytest.approx(130 / 827, abs=0.01)
+
+    def p_tmb_high(key):  # P(TMB >= 10 mut/Mb) of the (non-MSI-H) log-normal
+        d = catalog.get(key).biomarkers.tmb_mut_per_mb
+        return float(norm.sf(np.log(10.0 / d.median) / d.sigma))
+
+    # Shao 2020 JAMA Netw Open (FoundationOne, MSI-H excluded): SCLC 40.0%, mesothelioma 1.2%,
+    # thyroid 2.7%
+    assert p_tmb_high("sclc") == pytest.approx(0.400, abs=0.01)
+    assert p_tmb_high("mesothelioma") == pytest.approx(0.012, abs=0.003)
+    assert p_tmb_high("thyroid") == pytest.approx(0.027, abs=0.003)
+    assert p_tmb_high("sclc") > p_tmb_high("anal") > p_tmb_high("biliary")
+    assert p_tmb_high("vulvar") > p_tmb_high("neuroendocrine") > p_tmb_high("mesothelioma")
+    # slow-growing well-differentiated NET and thyroid carcinoma grow slower than NSCLC
+    nsclc_growth = catalog.get("nsclc").growth_rate_per_day.median
+    for key in ("neuroendocrine", "thyroid"):
+        assert catalog.get(key).growth_rate_per_day.median < nsclc_growth / 2
 
 
 def test_design_tumour_keys_are_in_the_catalogue(catalog):
