@@ -161,6 +161,20 @@ def test_a_partial_refit_keeps_the_warm_starts_method():
     assert "v1" in partial
 
 
+def test_a_refit_the_same_day_gets_its_own_version():
+    from immunotwin.population.calibrate_cli import _default_version
+    from immunotwin.population.calibration import ParameterSet
+
+    def start(version):
+        return ParameterSet.identity().model_copy(update={"version": version})
+
+    assert _default_version("2026-11-28", 100, None) == "2026-11-28-n100"
+    assert _default_version("2026-11-28", 100, start("2026-11-27-n100")) == "2026-11-28-n100"
+    assert _default_version("2026-11-28", 100, start("2026-11-28-n100")) == "2026-11-28-n100-r2"
+    assert _default_version("2026-11-28", 100, start("2026-11-28-n100-r2")) == "2026-11-28-n100-r3"
+    assert _default_version("2026-11-28", 30, start("2026-11-28-n100")) == "2026-11-28-n30"
+
+
 def test_the_calibrate_command_is_the_fit():
     from immunotwin.population import calibrate_cli
 

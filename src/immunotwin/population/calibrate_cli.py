@@ -148,6 +148,16 @@ def validate(
     console.print(f"wrote {out}/validation.csv, validation.md, gradient_checks.csv, summary.json")
 
 
+def _default_version(today: str, patients: int, start: ParameterSet | None) -> str:
+    """``<date>-n<patients>``, with ``-r2``, ``-r3`` ... when the warm start already carries
+    that label (a refit the same day), so two sets never share a version."""
+    base = f"{today}-n{patients}"
+    if start is None or not start.version.startswith(base):
+        return base
+    tail = start.version[len(base) :].removeprefix("-r")
+    return f"{base}-r{int(tail) + 1 if tail.isdigit() else 2}"
+
+
 def _method(stages: str, partial_from: ParameterSet | None = None) -> str:
     """The parameter set's ``method``; a partial refit names its warm start and that set's own
     method, so the provenance of the stages it did not search is kept."""
@@ -251,7 +261,7 @@ def calibrate(
     today = _dt.date.today().isoformat()
     pset = result.parameter_set.model_copy(
         update={
-            "version": version or f"{today}-n{patients}",
+            "version": version or _default_version(today, patients, start_set),
             "created": today,
             "immunotwin_version": __version__,
             "model_name": model.name,
