@@ -49,6 +49,8 @@ CANCER_TO_TUMOUR = {
     "Esophageal": "gastric",
     "Hepatobiliary": "hcc",
     "SCLC": "sclc",
+    "Endometrial": "endometrial",
+    "Mesothelioma": "mesothelioma",
 }
 ITEMS = {
     0: [{"drug": "pembrolizumab", "dose": "200 mg", "every": "3 weeks", "max_cycles": 35}],
