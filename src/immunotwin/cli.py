@@ -127,6 +127,22 @@ def _arm_table_text(summary: dict) -> None:
     for arm in summary["arms"]:
         table.add_row(arm["name"], *(_cell(arm.get(k), k, f) for k, _, f in columns))
     out.print(table)
+    for arm in summary["arms"]:
+        if arm.get("by_tumor_type"):
+            _tumour_type_table_text(arm, columns[:5])
+
+
+def _tumour_type_table_text(arm: dict, columns: list[tuple[str, str, str]]) -> None:
+    """A basket arm's per-tumour-type rows (n, ORR, CR, medians)."""
+    from rich.table import Table
+
+    table = Table(title=f"{arm['name']}: by tumour type")
+    table.add_column("tumour type")
+    for _, label, _ in columns:
+        table.add_column(label, justify="right")
+    for key, row in arm["by_tumor_type"].items():
+        table.add_row(key, *(_cell(row.get(k), k, f) for k, _, f in columns))
+    out.print(table)
 
 
 def _run_spec_with_progress(

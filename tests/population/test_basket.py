@@ -111,3 +111,23 @@ def test_a_basket_trial_runs_and_reports_each_patients_type():
     assert len(patients) == 12
     assert set(patients["tumor_type"]) <= set(MIX)
     assert (patients["solver_status"] == int(SolveStatus.OK)).all()
+
+
+def test_a_basket_run_reports_each_tumour_type(tmp_path):
+    """summary.json gives a basket arm's endpoints per tumour type (schema-valid), the
+    per-type counts add up to the arm, and report.html shows the table."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from immunotwin.trials.run import run_spec
+
+    spec = validate_trial_spec(_spec(patients_per_arm=16))
+    summary = run_spec(spec, tmp_path)
+    schema = Path(__file__).resolve().parents[2] / "src/immunotwin/data/schemas/summary.schema.json"
+    jsonschema.validate(summary, json.loads(schema.read_text()))
+    arm = summary["arms"][0]
+    assert set(arm["by_tumor_type"]) <= set(MIX)
+    assert sum(row["n"] for row in arm["by_tumor_type"].values()) == arm["n"]
+    assert "by tumour type" in (tmp_path / "report.html").read_text()

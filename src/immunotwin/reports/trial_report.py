@@ -70,6 +70,29 @@ def _arm_table(summary: dict) -> str:
     return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
 
 
+def _tumour_type_tables(summary: dict) -> str:
+    """Per-tumour-type rows of each basket arm (empty for single-type trials)."""
+    keys = ("n", "orr", "orr_ci95", "cr_rate", "median_pfs_months", "median_os_months")
+    columns = [c for c in ARM_COLUMNS if c[0] in keys]
+    parts = []
+    for arm in summary["arms"]:
+        by_type = arm.get("by_tumor_type")
+        if not by_type:
+            continue
+        head = "".join(f"<th>{label}</th>" for _, label, _ in columns)
+        rows = "".join(
+            f"<tr><td>{html.escape(key)}</td>"
+            + "".join(f"<td>{_fmt(k, row.get(k), pattern)}</td>" for k, _, pattern in columns)
+            + "</tr>"
+            for key, row in by_type.items()
+        )
+        parts.append(
+            f"<h2>{html.escape(arm['name'])}: by tumour type</h2>"
+            f"<table><tr><th>tumour type</th>{head}</tr>{rows}</table>"
+        )
+    return "".join(parts)
+
+
 def _frame_table(frame: pd.DataFrame, float_format: str = "{:.2f}") -> str:
     formatters = {c: float_format.format for c in frame.select_dtypes("float").columns}
     return frame.to_html(index=False, border=0, formatters=formatters, na_rep="–")
@@ -102,6 +125,7 @@ def render_trial_report(
         _arm_table(summary),
         "<p class='note'>Rates are fractions of the arm; months are 30.4375 days; NR = median "
         "not reached; hazard ratios (Cox) are against the control arm.</p>",
+        _tumour_type_tables(summary),
     ]
     for endpoint, label in (("pfs", "Progression-free survival"), ("os", "Overall survival")):
         parts += [

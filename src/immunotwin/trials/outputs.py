@@ -102,8 +102,28 @@ def arm_summaries(result: TrialResult) -> list[dict[str, Any]]:
             for key in ("pfs_hr_vs_control", "os_hr_vs_control"):
                 row[key] = None
             row["pfs_hr_ci95"] = row["os_hr_ci95"] = None
+        if "tumor_type" in p:
+            row["by_tumor_type"] = by_tumour_type(p)
         rows.append(row)
     return rows
+
+
+def by_tumour_type(patients: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """A basket arm's endpoints per tumour type (the per-cohort table basket trials report):
+    n, ORR with exact 95 % CI, CR rate and median PFS/OS (null: not reached)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, group in patients.groupby("tumor_type", sort=True):
+        codes = np.array([int(Response[label]) for label in group["best_overall_response"]])
+        rs = response_summary(codes)
+        out[str(key)] = {
+            "n": int(len(group)),
+            "orr": _finite(rs.orr),
+            "orr_ci95": [_finite(v) for v in rs.orr_ci95],
+            "cr_rate": _finite(rs.cr_rate),
+            "median_pfs_months": _finite(kaplan_meier(_tte(group, "pfs")).median_months),
+            "median_os_months": _finite(kaplan_meier(_tte(group, "os")).median_months),
+        }
+    return out
 
 
 ADTTE_PARAMS = {
