@@ -131,3 +131,8 @@ def test_a_basket_run_reports_each_tumour_type(tmp_path):
     assert set(arm["by_tumor_type"]) <= set(MIX)
     assert sum(row["n"] for row in arm["by_tumor_type"].values()) == arm["n"]
     assert "by tumour type" in (tmp_path / "report.html").read_text()
+    # a run streamed in chunks gives the same summary, per-type rows included
+    from immunotwin.trials.stream import run_streamed
+
+    streamed = run_streamed(spec, tmp_path / "streamed", chunk_patients=5)
+    assert streamed["arms"] == summary["arms"]

@@ -82,8 +82,10 @@ SUMMARY_COLUMNS = (
     "crs_grade",
     "icans_grade",
     "cost_usd",
+    "tumor_type",
 )
-"""Columns the summary, KM curves, toxicity table and cost section need (a few per patient)."""
+"""Columns the summary, KM curves, toxicity table and cost section need (a few per patient;
+``tumor_type`` only in basket arms, for their per-type rows)."""
 NOTES_KEY = b"immunotwin_economics_warnings"
 
 
