@@ -20,6 +20,7 @@ from immunotwin.outcomes import (
     kaplan_meier,
     response_summary,
 )
+from immunotwin.population.basket import TUMOR_TYPE_COLUMN
 from immunotwin.therapies.dose import DAYS_PER_MONTH
 from immunotwin.trials.engine import CELL_THERAPY_CLASSES, TrialResult
 
@@ -102,7 +103,7 @@ def arm_summaries(result: TrialResult) -> list[dict[str, Any]]:
             for key in ("pfs_hr_vs_control", "os_hr_vs_control"):
                 row[key] = None
             row["pfs_hr_ci95"] = row["os_hr_ci95"] = None
-        if "tumor_type" in p:
+        if TUMOR_TYPE_COLUMN in p:
             row["by_tumor_type"] = by_tumour_type(p)
         rows.append(row)
     return rows
@@ -112,7 +113,7 @@ def by_tumour_type(patients: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """A basket arm's endpoints per tumour type (the per-cohort table basket trials report):
     n, ORR with exact 95 % CI, CR rate and median PFS/OS (null: not reached)."""
     out: dict[str, dict[str, Any]] = {}
-    for key, group in patients.groupby("tumor_type", sort=True):
+    for key, group in patients.groupby(TUMOR_TYPE_COLUMN, sort=True):
         codes = np.array([int(Response[label]) for label in group["best_overall_response"]])
         rs = response_summary(codes)
         out[str(key)] = {

@@ -34,7 +34,7 @@ from immunotwin import __version__
 from immunotwin.engine.executors import Executor, SerialExecutor
 from immunotwin.engine.streams import RNG_BLOCK_PATIENTS
 from immunotwin.errors import InputError
-from immunotwin.population.basket import spec_tumour
+from immunotwin.population.basket import TUMOR_TYPE_COLUMN, spec_tumour
 from immunotwin.population.calibration import ParameterSet
 from immunotwin.trials.engine import (
     ArmOutcome,
@@ -82,7 +82,7 @@ SUMMARY_COLUMNS = (
     "crs_grade",
     "icans_grade",
     "cost_usd",
-    "tumor_type",
+    TUMOR_TYPE_COLUMN,
 )
 """Columns the summary, KM curves, toxicity table and cost section need (a few per patient;
 ``tumor_type`` only in basket arms, for their per-type rows)."""
