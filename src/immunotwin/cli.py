@@ -106,43 +106,47 @@ def _cell(value: Any, key: str, pattern: str) -> str:
     return pattern.format(value)
 
 
+ARM_TABLE_COLUMNS = [
+    ("n", "n", "{:d}"),
+    ("orr", "ORR", "{:.1%}"),
+    ("cr_rate", "CR", "{:.1%}"),
+    ("median_pfs_months", "mPFS mo", "{:.1f}"),
+    ("median_os_months", "mOS mo", "{:.1f}"),
+    ("pfs_hr_vs_control", "PFS HR", "{:.2f}"),
+    ("os_hr_vs_control", "OS HR", "{:.2f}"),
+    ("grade3plus_trae_rate", "G>=3 AE", "{:.1%}"),
+    ("mean_cost_usd", "cost USD", "{:,.0f}"),
+]
+
+
+def _print_result_table(
+    title: str, first: str, rows: list[tuple[str, dict]], columns: list
+) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column(first)
+    for _, label, _ in columns:
+        table.add_column(label, justify="right")
+    for label, values in rows:
+        table.add_row(label, *(_cell(values.get(k), k, f) for k, _, f in columns))
+    out.print(table)
+
+
 def _arm_table_text(summary: dict) -> None:
-    from rich.table import Table
-
-    table = Table(title=summary["spec"]["name"])
-    columns = [
-        ("n", "n", "{:d}"),
-        ("orr", "ORR", "{:.1%}"),
-        ("cr_rate", "CR", "{:.1%}"),
-        ("median_pfs_months", "mPFS mo", "{:.1f}"),
-        ("median_os_months", "mOS mo", "{:.1f}"),
-        ("pfs_hr_vs_control", "PFS HR", "{:.2f}"),
-        ("os_hr_vs_control", "OS HR", "{:.2f}"),
-        ("grade3plus_trae_rate", "G>=3 AE", "{:.1%}"),
-        ("mean_cost_usd", "cost USD", "{:,.0f}"),
-    ]
-    table.add_column("arm")
-    for _, label, _ in columns:
-        table.add_column(label, justify="right")
-    for arm in summary["arms"]:
-        table.add_row(arm["name"], *(_cell(arm.get(k), k, f) for k, _, f in columns))
-    out.print(table)
-    for arm in summary["arms"]:
+    """The arm table, then a basket arm's per-tumour-type rows (n, ORR, CR, medians)."""
+    arms = summary["arms"]
+    _print_result_table(
+        summary["spec"]["name"], "arm", [(a["name"], a) for a in arms], ARM_TABLE_COLUMNS
+    )
+    for arm in arms:
         if arm.get("by_tumor_type"):
-            _tumour_type_table_text(arm, columns[:5])
-
-
-def _tumour_type_table_text(arm: dict, columns: list[tuple[str, str, str]]) -> None:
-    """A basket arm's per-tumour-type rows (n, ORR, CR, medians)."""
-    from rich.table import Table
-
-    table = Table(title=f"{arm['name']}: by tumour type")
-    table.add_column("tumour type")
-    for _, label, _ in columns:
-        table.add_column(label, justify="right")
-    for key, row in arm["by_tumor_type"].items():
-        table.add_row(key, *(_cell(row.get(k), k, f) for k, _, f in columns))
-    out.print(table)
+            _print_result_table(
+                f"{arm['name']}: by tumour type",
+                "tumour type",
+                list(arm["by_tumor_type"].items()),
+                ARM_TABLE_COLUMNS[:5],
+            )
 
 
 def _run_spec_with_progress(

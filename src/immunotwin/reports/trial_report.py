@@ -59,38 +59,32 @@ def _fmt(key: str, value, pattern: str | None) -> str:
     return pattern.format(value) if pattern else html.escape(str(value))
 
 
+def _html_table(first_header: str, rows: list[tuple[str, dict]], columns: list) -> str:
+    """One row per (label, values) over ``columns`` (key, header, pattern)."""
+    head = "".join(f"<th>{label}</th>" for _, label, _ in columns)
+    body = "".join(
+        f"<tr><td>{html.escape(label)}</td>"
+        + "".join(f"<td>{_fmt(key, values.get(key), pattern)}</td>" for key, _, pattern in columns)
+        + "</tr>"
+        for label, values in rows
+    )
+    return f"<table><tr><th>{first_header}</th>{head}</tr>{body}</table>"
+
+
 def _arm_table(summary: dict) -> str:
-    head = "".join(f"<th>{label}</th>" for _, label, _ in ARM_COLUMNS)
-    rows = []
-    for arm in summary["arms"]:
-        cells = "".join(
-            f"<td>{_fmt(key, arm.get(key), pattern)}</td>" for key, _, pattern in ARM_COLUMNS
-        )
-        rows.append(f"<tr><td>{html.escape(arm['name'])}</td>{cells}</tr>")
-    return f"<table><tr><th>arm</th>{head}</tr>{''.join(rows)}</table>"
+    return _html_table("arm", [(arm["name"], arm) for arm in summary["arms"]], ARM_COLUMNS)
 
 
 def _tumour_type_tables(summary: dict) -> str:
     """Per-tumour-type rows of each basket arm (empty for single-type trials)."""
     keys = ("n", "orr", "orr_ci95", "cr_rate", "median_pfs_months", "median_os_months")
     columns = [c for c in ARM_COLUMNS if c[0] in keys]
-    parts = []
-    for arm in summary["arms"]:
-        by_type = arm.get("by_tumor_type")
-        if not by_type:
-            continue
-        head = "".join(f"<th>{label}</th>" for _, label, _ in columns)
-        rows = "".join(
-            f"<tr><td>{html.escape(key)}</td>"
-            + "".join(f"<td>{_fmt(k, row.get(k), pattern)}</td>" for k, _, pattern in columns)
-            + "</tr>"
-            for key, row in by_type.items()
-        )
-        parts.append(
-            f"<h2>{html.escape(arm['name'])}: by tumour type</h2>"
-            f"<table><tr><th>tumour type</th>{head}</tr>{rows}</table>"
-        )
-    return "".join(parts)
+    return "".join(
+        f"<h2>{html.escape(arm['name'])}: by tumour type</h2>"
+        + _html_table("tumour type", list(arm["by_tumor_type"].items()), columns)
+        for arm in summary["arms"]
+        if arm.get("by_tumor_type")
+    )
 
 
 def _frame_table(frame: pd.DataFrame, float_format: str = "{:.2f}") -> str:
