@@ -67,6 +67,22 @@ def test_a_filter_keeps_each_type_in_proportion_to_its_own_prevalence():
         assert observed.get(member.key, 0.0) == pytest.approx(share, abs=0.06)
 
 
+def test_enrolled_shares_are_used_as_given_after_the_filters():
+    mix = tumour_mix(MIX, counts="enrolled")
+    np.testing.assert_allclose(enrolled_shares(mix, seed=1, filters=TMB_HIGH), [0.5, 0.25, 0.25])
+    patients = sample_basket_patients(mix, 800, seed=1, filters=TMB_HIGH)
+    assert (patients["tmb"] >= 10.0).all()
+    observed = patients["tumor_type"].value_counts(normalize=True)
+    assert observed["sclc"] == pytest.approx(0.5, abs=0.05)
+    assert observed["melanoma"] == pytest.approx(0.25, abs=0.05)
+
+
+def test_an_enrolled_type_that_never_passes_the_filters_is_named():
+    mix = tumour_mix({"crc_mss": 1.0, "crc_msi_h": 1.0}, counts="enrolled")
+    with pytest.raises(SpecError, match="crc_mss"):
+        enrolled_shares(mix, seed=1, filters={"msi": "high"})
+
+
 def test_patient_i_does_not_depend_on_the_arm_size():
     mix = tumour_mix(MIX)
     small = sample_basket_patients(mix, 40, seed=7, filters=TMB_HIGH)
@@ -98,6 +114,8 @@ def test_each_patient_has_its_own_types_death_hazard():
         ({"tumor_mix": {"sclc": 1.0, "cervicall": 1.0}}, "unknown tumour type 'cervicall'"),
         ({"tumor_mix": {"sclc": 1.0, "cervical": -1.0}}, "tumor_mix.cervical"),
         ({"tumor_mix": {"sclc": 1.0, "dlbcl": 1.0}}, "mixes response criteria"),
+        ({"tumor_type": "sclc", "tumor_mix": None, "tumor_mix_counts": "enrolled"}, "basket arm"),
+        ({"tumor_mix_counts": "after"}, "tumor_mix_counts"),
     ],
 )
 def test_bad_baskets_are_refused_with_the_field(update, fragment):

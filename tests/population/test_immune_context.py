@@ -115,7 +115,7 @@ def test_line_two_or_later_marks_prior_therapy_and_scales_cd8_kill(compiled):
     np.testing.assert_allclose(ratio, factor, rtol=1e-9)
 
 
-def test_msi_high_patients_of_a_mostly_stable_type_are_hypermutated():
+def test_msi_high_patients_of_a_mostly_stable_type_are_hypermutated_and_inflamed():
     catalog = load_tumor_catalog()
     reference, gastric = catalog.get("crc_msi_h"), catalog.get("gastric")
     msi = sample_patients(gastric, 1000, seed=6, filters={"msi": "high"})
@@ -127,9 +127,21 @@ def test_msi_high_patients_of_a_mostly_stable_type_are_hypermutated():
         gastric.biomarkers.tmb_mut_per_mb.typical(), rel=0.15
     )
     assert np.median(msi["cd8_relative"]) == pytest.approx(
+        reference.immune.cd8_relative.typical(), rel=0.15
+    )
+    assert np.median(mss["cd8_relative"]) == pytest.approx(
         gastric.immune.cd8_relative.typical(), rel=0.15
     )
     # all-MSI-high and all-stable types keep their own distributions
     assert msi_high_reference(reference) is None
     assert msi_high_reference(catalog.get("crc_mss")) is None
     assert msi_high_reference(gastric) == reference
+
+
+def test_a_histology_whose_msi_high_tumours_stay_cold_keeps_its_own_cd8():
+    """MMR-deficient glioma is not inflamed (Touat 2020 Nature 580:517)."""
+    glioblastoma = load_tumor_catalog().get("glioblastoma")
+    msi = sample_patients(glioblastoma, 400, seed=6, filters={"msi": "high"})
+    assert np.median(msi["cd8_relative"]) == pytest.approx(
+        glioblastoma.immune.cd8_relative_msi_high.typical(), rel=0.15
+    )

@@ -42,6 +42,8 @@ synovial_sarcoma cervical""".split()  # noqa: SIM905
 # KEYNOTE-158 cohorts A-J (Marabelle 2020 Lancet Oncol); cervical and sclc are above
 KEYNOTE158_KEYS = """anal biliary cervical endometrial mesothelioma neuroendocrine salivary sclc
 thyroid vulvar""".split()  # noqa: SIM905
+# further KEYNOTE-158 cohort K (MSI-H) types (Marabelle 2020 J Clin Oncol 38:1)
+COHORT_K_KEYS = "pancreatic small_bowel ovarian glioblastoma".split()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,7 @@ def catalog():
 
 
 def test_catalogue_has_the_issue_and_design_keys(catalog):
-    assert sorted(catalog.keys()) == sorted(set(ISSUE5_KEYS) | set(KEYNOTE158_KEYS))
+    assert sorted(catalog.keys()) == sorted(set(ISSUE5_KEYS) | set(KEYNOTE158_KEYS) | set(COHORT_K_KEYS))
 
 
 def test_keynote158_cohort_types(catalog):

@@ -4,7 +4,9 @@ A trial spec with ``tumor_type: basket`` gives ``tumor_mix``: each tumour type's
 enrolment *before* the population filters (the cohort sizes a basket trial reports). A filter
 such as ``tmb: {min: 10}`` then keeps each type in proportion to how often its own catalogue
 distributions pass it, so the enrolled mix follows from the per-type biomarker prevalence
-rather than being typed in: share_k ∝ w_k · P_k(pass filters). Each virtual patient keeps
+rather than being typed in: share_k ∝ w_k · P_k(pass filters). Where a trial reports the types
+of the patients it enrolled *after* biomarker selection (KEYNOTE-158's MSI-H cohort), the spec
+says ``tumor_mix_counts: enrolled`` and the shares are used as given. Each virtual patient keeps
 its own type (``tumor_type`` column), and every per-type quantity (immune context, survival
 hazard multiplier) is read from that type.
 """
@@ -34,10 +36,12 @@ TUMOR_TYPE_COLUMN = "tumor_type"
 
 @dataclass(frozen=True)
 class TumourMix:
-    """The tumour types of a basket arm and their enrolment shares before filtering."""
+    """The tumour types of a basket arm and their enrolment shares (before filtering, unless
+    ``counts`` is ``"enrolled"``)."""
 
     members: tuple[TumorType, ...]
     shares: tuple[float, ...]
+    counts: str = "screened"
     key: str = BASKET
 
     @property
@@ -45,7 +49,9 @@ class TumourMix:
         return self.members[0].response_criteria
 
 
-def tumour_mix(shares: Mapping[str, float], *, source: str = "trial spec") -> TumourMix:
+def tumour_mix(
+    shares: Mapping[str, float], *, counts: str = "screened", source: str = "trial spec"
+) -> TumourMix:
     """A :class:`TumourMix` from catalogue keys and positive shares (normalised here).
 
     The members must share their response criteria: RECIST and Lugano types are not read on
@@ -61,20 +67,22 @@ def tumour_mix(shares: Mapping[str, float], *, source: str = "trial spec") -> Tu
             fix="put solid tumours (RECIST 1.1) and lymphomas (Lugano) in separate trials",
         )
     total = float(sum(shares.values()))
-    return TumourMix(members, tuple(float(v) / total for v in shares.values()))
+    return TumourMix(members, tuple(float(v) / total for v in shares.values()), counts)
 
 
 def spec_tumour(spec: TrialSpec) -> TumorType | TumourMix:
     """The tumour type of a trial spec: a catalogue entry, or the basket's mix."""
     if spec.tumor_mix:
-        return tumour_mix(spec.tumor_mix)
+        return tumour_mix(spec.tumor_mix, counts=spec.tumor_mix_counts)
     return load_tumor_catalog().get(spec.tumor_type)
 
 
 def enrolled_shares(mix: TumourMix, *, seed: int, filters: dict | None) -> np.ndarray:
-    """Each member's share of the patients who pass ``filters``: w_k · P_k(pass), normalised.
+    """Each member's share of the patients who pass ``filters``: w_k · P_k(pass), normalised,
+    or w_k itself where the shares count enrolled patients.
 
-    A member that (almost) never passes (P < ``MIN_ACCEPTANCE``) enrols nobody."""
+    A member that (almost) never passes (P < ``MIN_ACCEPTANCE``) enrols nobody; with enrolled
+    shares that is an error, since the trial did enrol it."""
     acceptance = np.array(
         [
             filter_acceptance(member, seed=seed, filters=filters, stream=k + 1)
@@ -82,6 +90,9 @@ def enrolled_shares(mix: TumourMix, *, seed: int, filters: dict | None) -> np.nd
         ]
     )
     acceptance[acceptance < MIN_ACCEPTANCE] = 0.0
+    if mix.counts == "enrolled":
+        _check_enrolled(mix, acceptance)
+        return np.asarray(mix.shares)
     weighted = np.asarray(mix.shares) * acceptance
     if weighted.sum() <= 0.0:
         raise SpecError(
@@ -95,6 +106,19 @@ def enrolled_shares(mix: TumourMix, *, seed: int, filters: dict | None) -> np.nd
     if dropped:
         log.info("basket members with no patient passing the filters: %s", ", ".join(dropped))
     return weighted / weighted.sum()
+
+
+def _check_enrolled(mix: TumourMix, acceptance: np.ndarray) -> None:
+    never = [m.key for m, a in zip(mix.members, acceptance, strict=True) if a == 0.0]
+    if never:
+        raise SpecError(
+            f"tumour type(s) {', '.join(never)} of the basket (almost) never pass the "
+            "population filters, but tumor_mix_counts 'enrolled' says the trial enrolled them",
+            source="trial spec",
+            location=f"tumor_mix.{never[0]}",
+            fix="drop the type from tumor_mix, loosen the filters, or check its biomarker "
+            "prevalence with `immunotwin catalog tumors --json`",
+        )
 
 
 def sample_basket_patients(

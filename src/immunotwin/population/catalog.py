@@ -302,6 +302,9 @@ class ImmuneContext(_Frozen):
 
     cd8_density_cells_per_mm2: Distribution | None = None
     cd8_relative: Distribution | None = None
+    cd8_relative_msi_high: Distribution | None = None
+    """CD8 entry of this histology's MSI-high tumours, where it is not the MSI-high reference
+    type's (virtual_patients.MSI_HIGH_REFERENCE_TYPE), e.g. immune-cold MMR-deficient glioma."""
     treg_cd8_ratio: Distribution
     m1_m2_ratio: Distribution
     mdsc_relative: Distribution

@@ -2,7 +2,7 @@
 
 Each covariate is drawn independently from its catalogue distribution (no copula yet: the
 catalogue gives marginals only), except that an MSI-high patient of a mostly
-microsatellite-stable type takes its TMB from the MSI-high type
+microsatellite-stable type takes its TMB and CD8 infiltrate from the MSI-high type
 (:data:`MSI_HIGH_REFERENCE_TYPE`). Trial ``population`` filters are applied by rejection: draws
 come in fixed blocks from one generator, so the same seed gives the same patients however many
 are rejected, and a filter that keeps almost nobody fails with a clear message.
@@ -32,9 +32,12 @@ Mismatch-repair deficiency makes a tumour hypermutated whatever its tissue (Chal
 Genome Med 9:34, doi:10.1186/s13073-017-0424-2: MSI-H tumours are TMB-high; Le 2017 Science
 357:409, doi:10.1126/science.aan6733: dMMR across 12 cancer types responds to PD-1 blockade
 independent of tissue), so an MSI-high patient of a type that is mostly microsatellite-stable
-(e.g. gastric) draws TMB from this type's distribution. The CD8 infiltrate stays the
-histology's: the inflamed phenotype enters through the patient's PD-L1 (adaptive resistance)
-and the neoantigen breadth."""
+(e.g. gastric) draws TMB from this type's distribution. It draws its CD8 infiltrate from this
+type too: mismatch-repair-deficient tumours are T-cell-inflamed across tissues (Llosa 2015
+Cancer Discov 5:43, doi:10.1158/2159-8290.CD-14-0863: dense activated CD8 infiltrate in MSI
+colorectal cancer; Thorsson 2018 Immunity 48:812: MSI-high tumours of every tissue concentrate
+in the IFN-gamma-dominant immune subtype). A histology whose MMR-deficient tumours stay cold
+says so in its catalogue entry (``immune.cd8_relative_msi_high``, e.g. glioblastoma)."""
 
 MARROW_FULL_EQUIVALENT_SLD_MM = 142.5
 """Marrow disease (B-ALL, myeloma) as an equivalent measurable burden: a fully involved marrow is
@@ -95,8 +98,11 @@ def _block(
     if msi_reference is not None:
         # drawn for the whole block, so the stream does not depend on how many rows are MSI-high
         tmb = _draw(msi_reference.biomarkers.tmb_mut_per_mb, rng, n).astype(float)
+        cd8_msi_high = immune.cd8_relative_msi_high or msi_reference.immune.cd8_relative
+        cd8 = _draw(cd8_msi_high, rng, n).astype(float)
         msi = frame["msi_high"].to_numpy(dtype=bool)
         frame["tmb"] = np.where(msi, tmb, frame["tmb"].to_numpy(dtype=float))
+        frame["cd8_relative"] = np.where(msi, cd8, frame["cd8_relative"].to_numpy(dtype=float))
     return frame
 
 

@@ -166,8 +166,14 @@ class TrialSpec(_Frozen):
     tumor_type: Annotated[str, Field(min_length=1)]
     tumor_mix: dict[str, Annotated[float, Field(gt=0)]] | None = Field(
         default=None,
-        description="basket arm (tumor_type: basket): tumour type -> share of enrolment before "
-        "the population filters",
+        description="basket arm (tumor_type: basket): tumour type -> share of enrolment, "
+        "before the population filters unless tumor_mix_counts is 'enrolled'",
+    )
+    tumor_mix_counts: Literal["screened", "enrolled"] = Field(
+        default="screened",
+        description="what the tumor_mix shares count: 'screened' (every type's cohort before the "
+        "population filters, e.g. KEYNOTE-158 cohorts A-J before TMB testing) or 'enrolled' "
+        "(patients who passed them, e.g. the MSI-H cohort's tumour types)",
     )
     description: str = ""
     population: dict[str, FilterValue] = Field(default_factory=dict)
@@ -210,6 +216,8 @@ class TrialSpec(_Frozen):
             )
         if self.tumor_mix is not None and len(self.tumor_mix) < 2:
             raise ValueError("a basket's 'tumor_mix' needs at least two tumour types")
+        if self.tumor_mix_counts == "enrolled" and not basket:
+            raise ValueError("'tumor_mix_counts' applies to a basket arm (tumor_type: basket)")
         return self
 
     @model_validator(mode="after")
