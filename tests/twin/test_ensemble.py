@@ -21,13 +21,21 @@ def test_known_inputs_fixed_missing_inputs_imputed_and_listed():
     assert t["tmb"].std() > 0  # imputed values vary across members
 
 
-def test_msi_high_without_tmb_draws_hypermutated_tmb():
-    p = patient_from_dict({"tumor_type": "gastric", "biomarkers": {"msi_high": True}})
-    q = patient_from_dict({"tumor_type": "gastric", "biomarkers": {"msi_high": False}})
+def test_members_follow_the_patients_msi_status():
+    """MSI-high: hypermutated and inflamed members; MSI-stable: none of the type's MSI-H draws."""
     kw = dict(seed=1, calibration=ParameterSet.identity())
-    msi = prior_ensemble(p, _model(), 200, **kw).table()["tmb"].median()
-    mss = prior_ensemble(q, _model(), 200, **kw).table()["tmb"].median()
-    assert msi > 3 * mss
+
+    def members(tumor_type, msi_high):
+        p = patient_from_dict({"tumor_type": tumor_type, "biomarkers": {"msi_high": msi_high}})
+        return prior_ensemble(p, _model(), 200, **kw).table()
+
+    msi, mss = members("gastric", True), members("gastric", False)
+    assert msi["tmb"].median() > 3 * mss["tmb"].median()
+    assert msi["cd8_relative"].median() > 1.8 * mss["cd8_relative"].median()
+    assert not mss["msi_high"].any() and msi["msi_high"].all()
+    # a type the catalogue holds microsatellite-stable still gets the MSI-H TMB and CD8 entry
+    crc = members("crc_mss", True)
+    assert crc["tmb"].median() > 20 and crc["cd8_relative"].median() > 1.5
 
 
 def test_latent_prior_reproduces_catalogue_distribution():

@@ -23,9 +23,11 @@
   ``pretreated_kill_factor`` (the LORIS cohorts' Systemic_therapy_history has the same meaning);
   no ``line`` column -> 0.
 
-MSI-high acts through TMB: an MSI-high patient of a mostly microsatellite-stable type draws
-TMB from the catalogue's MSI-high type at sampling (``virtual_patients.MSI_HIGH_REFERENCE_TYPE``),
-so MSI-H -> hypermutated -> more clones; its IFN-gamma tone enters through PD-L1. The
+MSI-high acts through TMB and the CD8 infiltrate: an MSI-high patient of a mostly
+microsatellite-stable type draws TMB and ``cd8_relative`` from the catalogue's MSI-high type at
+sampling (``virtual_patients.MSI_HIGH_REFERENCE_TYPE``), so MSI-H -> hypermutated -> more
+clones, and MSI-H -> T-cell-inflamed (its IFN-gamma tone) -> more CD8 entry; a histology whose
+MMR-deficient tumours stay cold (glioblastoma) keeps its own CD8 entry. The
 catalogue's M1/M2 ratio is not mapped (the model's macrophage polarisation is driven by its own
 cytokines); PD-L1 TPS also enters CD8 killing through ``pdl1_kill_exponent`` (adaptive
 resistance).

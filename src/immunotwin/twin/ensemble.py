@@ -3,9 +3,10 @@
 A member is (covariate row, latent vector z). Covariates the patient file gives are set to the
 patient's values on every member; the others are drawn from the tumour catalogue (imputed).
 The catalogue gives independent marginals (no copula), so a draw conditional on the known
-covariates is a draw from the marginal, with one documented exception: a patient known to be
-MSI-high whose TMB is missing draws TMB from the MSI-high colorectal distribution (MSI-H
-tumours are hypermutated whatever their site; Le DT et al. Science 2017;357:409).
+covariates is a draw from the marginal, with one documented exception: members follow the
+patient's known MSI status, so an MSI-high patient draws TMB (where missing) and CD8 entry as
+the catalogue's MSI-high patients do (hypermutated and T-cell-inflamed whatever their site;
+``virtual_patients.MSI_HIGH_REFERENCE_TYPE``).
 
 The latent vector z holds the model's varying parameters (catalogue distributions lognormal,
 loguniform, uniform) and the tumour growth rate, each as a standard normal deviate: lognormal
@@ -29,13 +30,16 @@ from immunotwin.model.spec import Model
 from immunotwin.population.biomarker_map import apply_biomarkers
 from immunotwin.population.calibration import ParameterSet, apply_calibration
 from immunotwin.population.catalog import LogNormal, TumorType, load_tumor_catalog
-from immunotwin.population.virtual_patients import sample_patients
+from immunotwin.population.virtual_patients import (
+    MIN_ACCEPTANCE,
+    MSI_HIGH_REFERENCE_TYPE,
+    sample_patients,
+)
 from immunotwin.twin.patient import Patient
 
 log = logging.getLogger(__name__)
 
 GROWTH = "growth_rate_per_day"
-MSI_TMB_SOURCE_TUMOUR = "crc_msi_h"
 
 #: patient-file field -> (virtual-patient column, reader)
 _SIMPLE_FIELDS = {
@@ -53,6 +57,33 @@ _SIMPLE_FIELDS = {
     "biomarkers.b2m_loss": "b2m_loss",
     "biomarkers.fcgr3a": "fcgr3a",
 }
+
+
+def _msi_filter(tumour: TumorType, msi_high: bool | None) -> dict | None:
+    """Sample members of the patient's known MSI status, where the catalogue type has such
+    patients: their TMB and CD8 entry then follow it (virtual_patients.MSI_HIGH_REFERENCE_TYPE)."""
+    p = getattr(tumour.biomarkers.msi_high, "p", None)
+    if msi_high is None or p is None:
+        return None
+    share = p if msi_high else 1.0 - p
+    if share < MIN_ACCEPTANCE:
+        return None
+    return {"msi": "high" if msi_high else "stable"}
+
+
+def _msi_high_outside_catalogue(
+    table: pd.DataFrame, tumour: TumorType, reference: TumorType, seed: int, *, tmb: bool
+) -> None:
+    """An MSI-high patient of a type the catalogue holds MSI-stable: CD8 entry (and, where
+    ``tmb``, TMB) from the MSI-high reference type; CD8 from the type's own MSI-high entry if it
+    has one."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x751]))
+    n = len(table)
+    tmb_draw = reference.biomarkers.tmb_mut_per_mb.sample(rng, n)
+    if tmb:
+        table["tmb"] = tmb_draw
+    cd8 = tumour.immune.cd8_relative_msi_high or reference.immune.cd8_relative
+    table["cd8_relative"] = cd8.sample(rng, n)
 
 
 @dataclass(frozen=True)
@@ -216,7 +247,9 @@ def prior_ensemble(
     catalog = load_tumor_catalog()
     tumour = catalog.get(patient.tumor_type)
     line = patient.line or tumour.line_of_therapy_default
-    table = sample_patients(tumour, n, seed=seed, line=line).drop(columns="patient_id")
+    filters = _msi_filter(tumour, patient.biomarkers.msi_high)
+    table = sample_patients(tumour, n, seed=seed, line=line, filters=filters)
+    table = table.drop(columns="patient_id")
     imputed: list[dict] = []
     for dotted, column in _SIMPLE_FIELDS.items():
         value = _value(patient, dotted)
@@ -233,12 +266,13 @@ def prior_ensemble(
                 continue
             imputed.append({"field": dotted, **_describe(table[column])})
     b = patient.biomarkers
-    if b.msi_high and b.tmb_mut_per_mb is None and tumour.key != MSI_TMB_SOURCE_TUMOUR:
-        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x751]))
-        table["tmb"] = catalog.get(MSI_TMB_SOURCE_TUMOUR).biomarkers.tmb_mut_per_mb.sample(rng, n)
-        for row in imputed:
-            if row["field"] == "biomarkers.tmb_mut_per_mb":
-                row.update(_describe(table["tmb"]), note="drawn from the MSI-H colorectal TMB")
+    if b.msi_high and filters is None and tumour.key != MSI_HIGH_REFERENCE_TYPE:
+        reference = catalog.get(MSI_HIGH_REFERENCE_TYPE)
+        _msi_high_outside_catalogue(table, tumour, reference, seed, tmb=b.tmb_mut_per_mb is None)
+        if b.tmb_mut_per_mb is None:
+            for row in imputed:
+                if row["field"] == "biomarkers.tmb_mut_per_mb":
+                    row.update(_describe(table["tmb"]), note="drawn from the MSI-H colorectal TMB")
     if patient.sex is not None:
         table["sex_female"] = patient.sex == "female"
     elif not table["sex_female"].all():
