@@ -51,6 +51,8 @@ CANCER_TO_TUMOUR = {
     "SCLC": "sclc",
     "Endometrial": "endometrial",
     "Mesothelioma": "mesothelioma",
+    "Ovarian": "ovarian",
+    "Pancreatic": "pancreatic",
 }
 ITEMS = {
     0: [{"drug": "pembrolizumab", "dose": "200 mg", "every": "3 weeks", "max_cycles": 35}],
