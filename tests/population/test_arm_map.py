@@ -86,3 +86,17 @@ def test_hazard_ratio_partners_see_the_same_patients(arm_map):
         b = yaml.safe_load((REPO_ROOT / row["hr_control_spec"]).read_text())
         for key in ("tumor_type", "seed", "population", "follow_up_months"):
             assert a.get(key) == b.get(key), (row["spec"], key)
+
+
+@pytest.mark.parametrize(
+    ("spec", "line"),
+    [
+        ("examples/calibration/keynote024_pembrolizumab.yaml", 1),
+        ("examples/calibration/keynote045_pembrolizumab.yaml", 2),
+        ("examples/calibration/keynote158_tmb_high_pembrolizumab.yaml", 2),
+    ],
+)
+def test_each_arm_has_the_line_its_patients_are_sampled_at(spec, line):
+    from immunotwin.population.fit import arm_line
+
+    assert arm_line(spec, root=REPO_ROOT) == line

@@ -92,3 +92,15 @@ def test_shipped_set_fits_the_model_and_records_its_fit(model):
     for key in shipped.multipliers:
         assert set(MULTIPLIER_GROUPS.get(key, (key,))) <= names
     assert shipped.objective["value"] <= shipped.objective["start_value"]
+
+
+def test_later_line_patients_carry_the_pretreated_death_hazard():
+    p = ParameterSet.identity().with_values(
+        {"pretreated_hazard_multiplier": 1.6, "hazard:melanoma": 0.5}
+    )
+    assert p.hyper_parameters()["pretreated_hazard_multiplier"] == 1.6
+    link = p.survival_link("melanoma", pretreated=np.array([False, True]))
+    base = p.tumour_hazard_per_day * 0.5
+    np.testing.assert_allclose(link.tumour_hazard_per_day[:, 0], [base, 1.6 * base])
+    # no line information: the tumour type's hazard alone
+    assert p.survival_link("melanoma").tumour_hazard_per_day == base

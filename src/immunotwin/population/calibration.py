@@ -42,6 +42,8 @@ progression driven by new lesions)."""
 POTENCY_PREFIX = "potency:"
 """Hyper-parameter name prefix of a per-drug potency (``potency:carboplatin``)."""
 HAZARD_PREFIX = "hazard:"
+PRETREATED_HAZARD = "pretreated_hazard_multiplier"
+"""Hyper-parameter name of the later-line death-hazard multiplier."""
 """Hyper-parameter name prefix of a tumour type's death-hazard multiplier (``hazard:melanoma``)."""
 
 
@@ -68,6 +70,12 @@ class ParameterSet(BaseModel):
         description="x tumour_hazard_per_day by tumour type key (that population's prognosis)",
     )
     new_lesion_rate_per_day: float = Field(default=DEFAULT_NEW_LESION_RATE_PER_DAY, gt=0)
+    pretreated_hazard_multiplier: float = Field(
+        default=1.0,
+        gt=0,
+        description="x death hazard of a patient treated after progression on systemic therapy "
+        "(line >= 2): the prognosis of later lines beyond their measurable burden",
+    )
     objective: dict[str, Any] = Field(default_factory=dict)
     fitted_to: list[dict[str, str]] = Field(default_factory=list)
     notes: str = ""
@@ -99,16 +107,26 @@ class ParameterSet(BaseModel):
         """The uncalibrated model: no multipliers, catalogue hazards."""
         return cls(version="uncalibrated", method="none")
 
-    def survival_link(self, tumor_type: str | np.ndarray | None = None) -> SurvivalLink:
-        """The death-hazard link with this set's tumour hazard (x the tumour type's multiplier).
+    def survival_link(
+        self, tumor_type: str | np.ndarray | None = None, pretreated: np.ndarray | None = None
+    ) -> SurvivalLink:
+        """The death-hazard link with this set's tumour hazard (x the tumour type's multiplier,
+        x ``pretreated_hazard_multiplier`` for patients with ``pretreated`` true).
 
-        ``tumor_type`` may be one key per patient (a basket arm): the link then carries a
-        per-patient hazard column (n, 1)."""
+        ``tumor_type`` may be one key per patient (a basket arm); with one key per patient or
+        a ``pretreated`` flag per patient the link carries a per-patient hazard column (n, 1)."""
         if isinstance(tumor_type, np.ndarray):
             factor = np.array([self.tumour_hazard_multiplier.get(t, 1.0) for t in tumor_type])
+        else:
+            factor = np.asarray(
+                self.tumour_hazard_multiplier.get(tumor_type, 1.0) if tumor_type else 1.0
+            )
+        if pretreated is not None:
+            flag = np.asarray(pretreated, dtype=float)
+            factor = factor * self.pretreated_hazard_multiplier**flag
+        if factor.ndim:
             return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day * factor[:, None])
-        factor = self.tumour_hazard_multiplier.get(tumor_type, 1.0) if tumor_type else 1.0
-        return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day * factor)
+        return SurvivalLink(tumour_hazard_per_day=self.tumour_hazard_per_day * float(factor))
 
     def with_values(self, values: dict[str, float]) -> ParameterSet:
         """A copy with hyper-parameters replaced: keys ``tumour_hazard_per_day``,
@@ -119,7 +137,7 @@ class ParameterSet(BaseModel):
         hazard = dict(self.tumour_hazard_multiplier)
         update: dict[str, Any] = {}
         for key, value in values.items():
-            if key in ("tumour_hazard_per_day", "new_lesion_rate_per_day"):
+            if key in ("tumour_hazard_per_day", "new_lesion_rate_per_day", PRETREATED_HAZARD):
                 update[key] = float(value)
             elif key.startswith(POTENCY_PREFIX):
                 potency[key.removeprefix(POTENCY_PREFIX)] = float(value)
@@ -140,6 +158,7 @@ class ParameterSet(BaseModel):
             **{f"{HAZARD_PREFIX}{t}": v for t, v in self.tumour_hazard_multiplier.items()},
             "tumour_hazard_per_day": self.tumour_hazard_per_day,
             "new_lesion_rate_per_day": self.new_lesion_rate_per_day,
+            PRETREATED_HAZARD: self.pretreated_hazard_multiplier,
         }
 
 

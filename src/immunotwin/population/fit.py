@@ -57,7 +57,12 @@ import numpy as np
 import pandas as pd
 
 from immunotwin.errors import InputError
-from immunotwin.population.calibration import HAZARD_PREFIX, POTENCY_PREFIX, ParameterSet
+from immunotwin.population.calibration import (
+    HAZARD_PREFIX,
+    POTENCY_PREFIX,
+    PRETREATED_HAZARD,
+    ParameterSet,
+)
 from immunotwin.population.validation import (
     MEDIAN_TOLERANCE,
     ORR_TOLERANCE_PP,
@@ -233,6 +238,13 @@ DEFAULT_HYPERPARAMETERS: tuple[HyperParameter, ...] = (
         )
         for tumour in HAZARD_TUMOURS
     ),
+    HyperParameter(
+        PRETREATED_HAZARD,
+        0.5,
+        4.0,
+        1.0,
+        "x death hazard after progression on systemic therapy (line >= 2; prognosis)",
+    ),
     HyperParameter("tumor_growth_rate", 0.33, 3.0, 1.0, "x cancer-cell proliferation rate"),
     HyperParameter(
         "tumour_hazard_per_day",
@@ -329,8 +341,8 @@ class Stage:
 
     ``arms`` names an arm class (:func:`arm_class`), a tuple of classes, ``"drug:<key>"``
     (the arms of the drug's home class that give it), ``"target:<antigen>"`` (the
-    checkpoint-inhibitor arms giving a drug against that target), ``"tumor:<type>"`` or
-    ``"all"``;
+    checkpoint-inhibitor arms giving a drug against that target), ``"tumor:<type>"``,
+    ``"line:<n>"`` (arms of line n or later) or ``"all"``;
     ``budget`` is the stage's number of (arm-subset) evaluations.
     """
 
@@ -396,6 +408,7 @@ STAGES: tuple[Stage, ...] = (
         Stage(f"{tumour} survival", (f"{HAZARD_PREFIX}{tumour}",), f"tumor:{tumour}", ("os",), 5)
         for tumour in HAZARD_TUMOURS
     ),
+    Stage("later-line survival", (PRETREATED_HAZARD,), "line:2", ("os",), 5),
     Stage(
         "time-to-event",
         ("tumor_growth_rate", "tumour_hazard_per_day"),
@@ -466,6 +479,21 @@ def arm_tumour(spec_path: str | Path, *, root: Path) -> str:
     from immunotwin.trials.load import load_trial_spec
 
     return load_trial_spec(Path(root) / spec_path).tumor_type
+
+
+def arm_line(spec_path: str | Path, *, root: Path) -> int:
+    """Line of therapy of the calibration spec's patients: its ``line`` filter, else the
+    (lowest) catalogue default of its tumour type(s), as the patient sampler sets it."""
+    from immunotwin.population.basket import TumourMix, spec_tumour
+    from immunotwin.trials.load import load_trial_spec
+
+    spec = load_trial_spec(Path(root) / spec_path)
+    line = spec.population.get("line")
+    if isinstance(line, int):
+        return line
+    tumour = spec_tumour(spec)
+    members = tumour.members if isinstance(tumour, TumourMix) else (tumour,)
+    return min(m.line_of_therapy_default for m in members)
 
 
 def arm_class(spec_path: str | Path, *, root: Path) -> str:
@@ -558,6 +586,7 @@ def fit_hyperparameters(
     classes = {s: arm_class(s, root=root) for s in arms["spec"]}
     drugs = {s: arm_drugs(s, root=root) for s in arms["spec"]}
     tumours = {s: arm_tumour(s, root=root) for s in arms["spec"]}
+    lines = {s: arm_line(s, root=root) for s in arms["spec"]}
     arms = arms.assign(arm_class=arms["spec"].map(classes))
     counter = {"evaluations": 0}
     end = start_clock + 60.0 * max_minutes
@@ -576,6 +605,8 @@ def fit_hyperparameters(
             return arms
         if isinstance(which, str) and which.startswith("tumor:"):
             return arms[arms["spec"].map(tumours) == which[6:]]
+        if isinstance(which, str) and which.startswith("line:"):
+            return arms[arms["spec"].map(lines) >= int(which[5:])]
         if isinstance(which, str) and which.startswith("target:"):
             catalog = load_drug_catalog()
             hits = arms["spec"].map(

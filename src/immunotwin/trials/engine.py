@@ -239,7 +239,10 @@ def _endpoints(
     lesion_day = new_lesion_days(
         grid, ratio, calibration.new_lesion_rate_per_day, NEW_LESION_EXPONENT, rng
     )
-    link = calibration.survival_link(patient_tumour_types(patients, spec.tumor_type))
+    pretreated = patients["line"].to_numpy() >= 2 if "line" in patients else None
+    link = calibration.survival_link(
+        patient_tumour_types(patients, spec.tumor_type), pretreated=pretreated
+    )
     death_day = death_days(link, grid, ratio, patients["age_years"].to_numpy(), rng)
     failed = ~result.ok
     assessed = (visits[None, :] <= np.minimum(death_day, grid[-1])[:, None]) & ~failed[:, None]
