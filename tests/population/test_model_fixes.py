@@ -110,6 +110,9 @@ def test_every_stage_has_a_budget_and_known_arms():
     drug_targets = {t for d in load_drug_catalog() for t in d.targets}
     assert by_target and {a[7:] for a in by_target} <= drug_targets
     named -= by_target
+    by_line = {a for a in named if a.startswith("line:")}
+    assert {int(a[5:]) for a in by_line} == {2}  # the later-line death hazard
+    named -= by_line
     assert named - by_drug <= {
         "chemotherapy",
         "checkpoint",
