@@ -76,6 +76,18 @@ def test_keynote_example_fields():
         ),
         ("name: KEYNOTE-024-like\n", "", None, ["name: required field is missing"]),
         ("  pdl1_tps: {min: 0.50}", "  pdl1_tpz: {min: 0.50}", 4, ["unknown population filter"]),
+        (
+            "follow_up_months: 36\n",
+            "follow_up_months: 36\nvisit_schedule: {weeks: [6, 12, 9]}\n",
+            10,
+            ["weeks must increase"],
+        ),
+        (
+            "follow_up_months: 36\n",
+            "follow_up_months: 36\nvisit_schedule: {weeks: [6, 12], first_week: 6}\n",
+            10,
+            ["either weeks or first_week"],
+        ),
     ],
 )
 def test_bad_specs_name_the_field(tmp_path, old, new, line, fragments):

@@ -124,6 +124,21 @@ def test_visit_schedule_and_criteria_are_taken_from_the_spec(small_spec, tmp_pat
     assert set(adrs["AVALC"]) <= {"BASELINE", "CR", "PR", "SD", "PD", "NE", "IUPD", "ICPD"}
 
 
+def test_listed_scan_weeks_reach_the_response_records(small_spec, tmp_path):
+    from immunotwin.trials.spec import VisitSchedule
+
+    spec = small_spec.model_copy(
+        update={
+            "patients_per_arm": 10,
+            "visit_schedule": VisitSchedule(weeks=(6, 12, 21), every_weeks_late=12),
+        }
+    )
+    run_spec(spec, tmp_path)
+    adrs = pd.read_parquet(tmp_path / "adrs.parquet")
+    days = sorted(set(adrs.loc[adrs["PARAMCD"] == "OVR", "ADY"].dropna()))
+    assert days[:5] == [0.0, 42.0, 84.0, 147.0, 231.0]
+
+
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_runs(path, tmp_path):
     from immunotwin.trials.load import load_trial_spec

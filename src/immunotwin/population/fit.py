@@ -362,7 +362,7 @@ STAGES: tuple[Stage, ...] = (
         "chemotherapy",
         ("chemo_kill_tumor", "chemo_resistance_rate"),
         "chemotherapy",
-        ("orr", "cr"),
+        ("orr", "cr", "pfs"),
         10,
     ),
     *(_potency_stage(drug) for drug in CHEMOTHERAPY_POTENCY_DRUGS),
@@ -417,11 +417,12 @@ STAGES: tuple[Stage, ...] = (
         8,
     ),
 )
-"""ORR first, on the arms each parameter acts on: chemotherapy potency on the chemotherapy-only
-arms, the CD8 parameters on the checkpoint-inhibitor arms, Fc effector kill on the antibody arms,
-RT on the radiotherapy arms, CRS/ICANS severity on the CAR-T and T-cell-engager arms (grade >= 3
-rates), each adoptive product's own potency on its arm, then growth and the death hazard on
-every arm and endpoint (earlier stages' values held)."""
+"""ORR first, on the arms each parameter acts on: chemotherapy potency on the
+chemotherapy-only arms (with their median PFS, which pins acquired resistance against kill),
+the CD8 parameters on the checkpoint-inhibitor arms, Fc effector kill on the antibody arms,
+RT on the radiotherapy arms, CRS/ICANS severity on the CAR-T and T-cell-engager arms (grade
+>= 3 rates), each adoptive product's own potency on its arm, then growth and the death hazard
+on every arm and endpoint (earlier stages' values held)."""
 
 
 def select_stages(names: str | None) -> tuple[Stage, ...]:

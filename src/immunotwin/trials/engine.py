@@ -135,7 +135,12 @@ def _grid(spec: TrialSpec) -> tuple[np.ndarray, np.ndarray]:
         [
             [0.0],
             visit_days(
-                follow_up_days, 7 * v.every_weeks_early, 7 * v.until_week, 7 * v.every_weeks_late
+                follow_up_days,
+                7 * v.every_weeks_early,
+                7 * v.until_week,
+                7 * v.every_weeks_late,
+                first_day=None if v.first_week is None else 7 * v.first_week,
+                early_days=v.early_days(),
             ),
         ]
     )

@@ -8,6 +8,7 @@ control arm exists, arm names are unique). Reading a YAML file with line numbers
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -140,12 +141,35 @@ class RegimenItem(_Frozen):
 
 
 class VisitSchedule(_Frozen):
-    """Tumour assessments: every ``every_weeks_early`` to ``until_week``, then every
-    ``every_weeks_late`` (default q6w to week 48, then q12w)."""
+    """Tumour assessments: first at ``first_week`` (default ``every_weeks_early``), then every
+    ``every_weeks_early`` to ``until_week``, then every ``every_weeks_late`` (default q6w to
+    week 48, then q12w); or the early scans listed one by one in ``weeks``, then every
+    ``every_weeks_late``. A calibration arm states its trial's protocol schedule, since the
+    scans decide where a median PFS can fall."""
 
+    first_week: float | None = Field(default=None, gt=0, le=52)
     every_weeks_early: float = Field(default=6.0, gt=0, le=52)
     until_week: float = Field(default=48.0, ge=0)
     every_weeks_late: float = Field(default=12.0, gt=0, le=104)
+    weeks: tuple[Annotated[float, Field(gt=0)], ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="early scan weeks one by one (e.g. [6, 12, 21, 30, 39, 48]), "
+        "instead of first_week/every_weeks_early/until_week",
+    )
+
+    @model_validator(mode="after")
+    def _one_early_form(self) -> VisitSchedule:
+        if self.weeks is not None:
+            if self.first_week is not None:
+                raise ValueError("give either weeks or first_week, not both")
+            if any(b <= a for a, b in pairwise(self.weeks)):
+                raise ValueError(f"weeks must increase, got {list(self.weeks)}")
+        return self
+
+    def early_days(self) -> list[float] | None:
+        """The listed early scans in days (None when the schedule is a grid)."""
+        return None if self.weeks is None else [7 * w for w in self.weeks]
 
 
 BASKET = "basket"
