@@ -11,7 +11,7 @@ import pytest
 
 from immunotwin.outcomes import TimeToEvent
 from immunotwin.population.calibration import ParameterSet
-from immunotwin.population.fit import objective, objective_terms, soft_l1
+from immunotwin.population.fit import objective, objective_summary, objective_terms, soft_l1
 from immunotwin.population.validation import (
     ArmRun,
     compare,
@@ -215,6 +215,10 @@ def test_objective_standardises_by_the_target_tolerance():
     assert objective(table) == pytest.approx(
         soft_l1(np.array([1.0]))[0] * 1.5 + 0.5 * soft_l1(np.array([z["os"]]))[0]
     )
+    summary = objective_summary(table)
+    assert summary["total"] == pytest.approx(objective(table), abs=0.01)
+    assert set(summary["by_endpoint"]) == {"orr", "pfs", "os"}
+    assert summary["by_endpoint"]["orr"] == pytest.approx(soft_l1(np.array([1.0]))[0], abs=0.01)
 
 
 def test_cell_therapy_toxicity_enters_the_objective_like_orr():

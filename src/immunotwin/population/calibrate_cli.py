@@ -84,6 +84,7 @@ def validate(
         read_targets,
         shipped_parameter_set,
     )
+    from immunotwin.population.fit import objective_summary
 
     console = Console()
     try:
@@ -110,7 +111,7 @@ def validate(
     table = v.compare(arms, runs)
     table["arm_class"] = [_arm_class_or_unknown(spec, base) for spec in table["spec"]]
     checks = v.gradient_checks(table)
-    summary = v.target_summary(table, checks)
+    summary = v.target_summary(table, checks) | {"fit_objective": objective_summary(table)}
     shown = v.display_table(table)
     rich_table = Table(title=f"immunotwin validate (parameter set {pset.version}, n={patients})")
     for column in shown.columns:
