@@ -88,6 +88,23 @@ def test_hazard_ratio_partners_see_the_same_patients(arm_map):
             assert a.get(key) == b.get(key), (row["spec"], key)
 
 
+def test_arms_of_one_trial_scan_on_one_schedule(arm_map):
+    """A trial's arms are scanned alike (its protocol), so their PFS and ORR compare."""
+    simulated = arm_map[arm_map["status"] == "simulated"]
+    schedules = simulated.assign(
+        schedule=[
+            load_trial_spec(REPO_ROOT / spec).visit_schedule.model_dump_json()
+            for spec in simulated["spec"]
+        ]
+    )
+    per_trial = schedules.groupby("trial_id")["schedule"].nunique()
+    assert (per_trial == 1).all(), per_trial[per_trial > 1]
+    declared = sum(
+        "visit_schedule" in yaml.safe_load((REPO_ROOT / s).read_text()) for s in simulated["spec"]
+    )
+    assert declared >= 45  # the arms of the 28 trials whose schedule is known
+
+
 @pytest.mark.parametrize(
     ("spec", "line"),
     [
