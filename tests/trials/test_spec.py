@@ -104,6 +104,17 @@ def test_bad_specs_name_the_field(tmp_path, old, new, line, fragments):
         assert fragment in text
 
 
+def test_a_key_with_a_bracket_is_reported_as_an_unknown_field(tmp_path):
+    """Fuzz find: a key like 'population:[  line' must not be mistaken for pydantic's own
+    location tags (which contain '[') and crash the error report."""
+    old = "population:\n  pdl1_tps: {min: 0.50}\n  line: 1\n"
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, "population:[  line: 1\n", 1))
+    with pytest.raises(SpecError, match=r"unknown field 'population:\[  line'") as info:
+        load_trial_spec(path)
+    assert "line 4" in str(info.value)
+
+
 def test_invalid_yaml_names_line(tmp_path):
     path = _write(tmp_path, "name: x\narms: [\n")
     with pytest.raises(SpecError, match="invalid YAML") as info:

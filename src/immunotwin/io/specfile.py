@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -134,6 +135,15 @@ def line_for(loc: tuple[str | int, ...], lines: dict[Path_, int]) -> int | None:
     return None
 
 
+_VALIDATOR_TAG = re.compile(r"^[A-Za-z_-]+\[.*\]$")
+
+
+def _is_validator_tag(part: object) -> bool:
+    """A step pydantic adds to an error's location (``function-after[...]``, ``tuple[...]``),
+    not a field of the input; a user's key that merely contains '[' is kept."""
+    return isinstance(part, str) and bool(_VALIDATOR_TAG.match(part))
+
+
 def validate_data(
     schema: type[T], data: Any, *, source: str, lines: dict[Path_, int] | None = None
 ) -> T:
@@ -154,8 +164,7 @@ def validate_data(
         lines = lines or {}
         problems = []
         errors = [
-            (tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p)), err)
-            for err in exc.errors()
+            (tuple(p for p in err["loc"] if not _is_validator_tag(p)), err) for err in exc.errors()
         ]
         # an error inside an item also fails its container's length check: report the item
         errors = [

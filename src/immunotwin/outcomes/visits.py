@@ -72,7 +72,7 @@ def visit_days(
                 f"{name} must be a positive number of days, got {value!r}",
                 source="visit schedule",
                 location=name,
-                fix="give an interval in days greater than 0, e.g. 42 for every 6 weeks",
+                fix="give a number of days greater than 0, e.g. 42 for week 6 or every 6 weeks",
             )
     if not np.isfinite(follow_up_days) or follow_up_days < 0:
         raise InputError(
